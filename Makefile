@@ -1,0 +1,48 @@
+# The two commands: `make run` (install, prepare the demo database, serve) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# The suite runs with production settings (DEBUG off), so it needs a key of its own.
+TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production DEBUG=off
+
+.PHONY: run test quality install migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py migrate --no-input
+	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py setup_roles
+
+demo: migrate
+	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py load_forum
+	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py load_demo
+
+run: demo
+	@echo ""
+	@echo "  Suivi de la stratégie pauvreté : http://127.0.0.1:$(PORT)/"
+	@echo "  Administration                 : http://127.0.0.1:$(PORT)/admin/"
+	@echo "  Comptes de démonstration, mot de passe « demo-pauvrete-2020 » :"
+	@echo "    agent.demo (agent de la préfecture), gestionnaire.demo (gestionnaire),"
+	@echo "    referent.a et referent.b (référents de deux acteurs fictifs)"
+	@echo ""
+	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+quality: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
