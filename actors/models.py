@@ -1,0 +1,118 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from actors.validators import validate_siret
+
+
+class Actor(models.Model):
+    """An organisation taking part in the strategy (*acteur*)."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", _("Service de l'État")
+        DEPARTEMENT = "departement", _("Département")
+        REGION = "region", _("Région")
+        INTERCOMMUNALITY = "intercommunality", _("Intercommunalité")
+        COMMUNE = "commune", _("Commune")
+        PUBLIC_BODY = "public_body", _("Établissement public")
+        ASSOCIATION = "association", _("Association")
+        INSERTION = "insertion", _("Structure d'insertion")
+        COMPANY = "company", _("Entreprise")
+        FOUNDATION = "foundation", _("Fondation")
+        OTHER = "other", _("Autre")
+
+    name = models.CharField(_("nom"), max_length=300)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=300, unique=True)
+    kind = models.CharField(_("type d'acteur"), max_length=20, choices=Kind.choices)
+    is_public_sector = models.BooleanField(
+        _("acteur public"), default=False, help_text=_("Décocher pour un acteur privé.")
+    )
+    is_institutional = models.BooleanField(_("acteur institutionnel"), default=False)
+    territory = models.ForeignKey(
+        "strategy.Territory",
+        verbose_name=_("territoire"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actors",
+    )
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    website = models.URLField(_("site internet"), blank=True)
+    email = models.EmailField(_("adresse électronique de contact"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("acteur")
+        verbose_name_plural = _("acteurs")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["kind"], name="actor_kind_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siret"],
+                condition=~models.Q(siret=""),
+                name="actor_unique_siret",
+                violation_error_message=_("Un acteur porte déjà ce numéro SIRET."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A user account acting as a contact (*référent*) of an actor."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("utilisateur"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    actor = models.ForeignKey(
+        Actor, verbose_name=_("acteur"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("référent")
+        verbose_name_plural = _("référents")
+        ordering = ["actor__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "actor"],
+                name="membership_unique_user_actor",
+                violation_error_message=_("Cet utilisateur est déjà référent de cet acteur."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.actor}"
+
+
+class Forum(models.Model):
+    """A meeting of the strategy's actors, such as the regional forum of 10 July 2020."""
+
+    title = models.CharField(_("intitulé"), max_length=300)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=300, unique=True)
+    date = models.DateField(_("date"))
+    is_online = models.BooleanField(_("en ligne"), default=False)
+    location = models.CharField(_("lieu"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    participants = models.ManyToManyField(
+        Actor, verbose_name=_("acteurs participants"), related_name="forums", blank=True
+    )
+
+    history = HistoricalRecords(m2m_fields=[participants])
+
+    class Meta:
+        verbose_name = _("forum")
+        verbose_name_plural = _("forums")
+        ordering = ["-date", "pk"]
+
+    def __str__(self):
+        return f"{self.title} ({self.date:%d/%m/%Y})"

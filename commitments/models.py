@@ -1,0 +1,436 @@
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from strategy.units import Unit, format_amount
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+AMOUNT_DIGITS, AMOUNT_DECIMALS = 15, 2
+REASON_MAX_LENGTH = 5000
+
+# The groupings totals() knows, and the value each one is keyed by in its rows.
+GROUPINGS = {
+    "issue": ("issue_id", "measure__issue_id"),
+    "measure": ("measure_id", "measure_id"),
+    "actor": ("actor_id", "actor_id"),
+    "territory": ("territory_id", "territory_id"),
+    "year": ("year", "year"),
+}
+
+
+def delivery_rate(planned, delivered):
+    """delivered / planned as a Decimal fraction; None when nothing was planned."""
+    if not planned:
+        return None
+    return (Decimal(delivered) / Decimal(planned)).quantize(Decimal("0.0001"))
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(is_public=True)
+
+    def counted(self):
+        """Commitments whose figures count: cancelled ones are shown apart, never counted."""
+        return self.exclude(status=Commitment.Status.CANCELLED)
+
+    def with_list_related_data(self):
+        return self.select_related("actor", "measure__issue", "territory")
+
+    def totals(self, *by: str) -> list[dict]:
+        """Planned, delivered and rate grouped by any of issue, measure, actor, territory, year.
+
+        Always grouped by unit as well, so that euros are never added to places, and
+        over counted (not cancelled) commitments only. One query whatever the rows.
+        Each row: the grouping keys (`issue_id`, `measure_id`, `actor_id`,
+        `territory_id`, `year`), `unit`, `planned`, `delivered`, `rate`, `count`.
+        """
+        unknown = set(by) - GROUPINGS.keys()
+        if unknown:
+            raise ValueError(f"Unknown grouping: {', '.join(sorted(unknown))}")
+        aliases = [GROUPINGS[name][0] for name in by]
+        paths = [GROUPINGS[name][1] for name in by]
+        plain = [alias for alias, path in zip(aliases, paths, strict=True) if alias == path]
+        renamed = {
+            alias: models.F(path)
+            for alias, path in zip(aliases, paths, strict=True)
+            if alias != path
+        }
+        rows = (
+            self.counted()
+            .order_by()
+            .values(*plain, **renamed, unit=models.F("measure__unit"))
+            .annotate(
+                planned=Sum("planned_amount", default=Decimal(0)),
+                delivered=Sum("delivered_amount", default=Decimal(0)),
+                count=Count("pk"),
+            )
+            .order_by(*aliases, "unit")
+        )
+        return [
+            {
+                **row,
+                "planned": _as_amount(row["planned"]),
+                "delivered": _as_amount(row["delivered"]),
+                "rate": delivery_rate(row["planned"], row["delivered"]),
+            }
+            for row in rows
+        ]
+
+
+def _as_amount(value):
+    # SQLite hands sums back as floats turned Decimal; bring them back to cents.
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+class Commitment(models.Model):
+    """An *engagement*: what an actor promised for a measure, a territory and a year."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Prévu")
+        IN_PROGRESS = "in_progress", _("En cours")
+        COMPLETED = "completed", _("Réalisé")
+        CANCELLED = "cancelled", _("Annulé")
+
+    actor = models.ForeignKey(
+        "actors.Actor",
+        verbose_name=_("acteur"),
+        on_delete=models.PROTECT,
+        related_name="commitments",
+    )
+    measure = models.ForeignKey(
+        "strategy.Measure",
+        verbose_name=_("mesure"),
+        on_delete=models.PROTECT,
+        related_name="commitments",
+    )
+    territory = models.ForeignKey(
+        "strategy.Territory",
+        verbose_name=_("territoire"),
+        on_delete=models.PROTECT,
+        related_name="commitments",
+    )
+    year = models.PositiveSmallIntegerField(
+        _("année"), validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
+    )
+    title = models.CharField(_("intitulé"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    planned_amount = models.DecimalField(
+        _("prévu"),
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Dans l'unité de la mesure (euros, places, personnes…)."),
+    )
+    delivered_amount = models.DecimalField(
+        _("réalisé"),
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        default=Decimal(0),
+        editable=False,
+        help_text=_("Somme des réalisations validées, tenue à jour automatiquement."),
+    )
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    is_public = models.BooleanField(
+        _("public"), default=True, help_text=_("Affiché sur les pages publiques.")
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = CommitmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+        ordering = ["-year", "title", "pk"]
+        permissions = [("export_reports", _("Peut télécharger les rapports"))]
+        indexes = [
+            models.Index(fields=["year"], name="commitment_year_idx"),
+            models.Index(fields=["status"], name="commitment_status_idx"),
+            models.Index(fields=["measure", "year"], name="commitment_measure_year_idx"),
+            models.Index(fields=["territory", "year"], name="commitment_territory_year_idx"),
+            models.Index(fields=["actor", "year"], name="commitment_actor_year_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_amount__gte=0),
+                name="commitment_planned_not_negative",
+                violation_error_message=_("Le montant prévu ne peut pas être négatif."),
+            ),
+            models.CheckConstraint(
+                condition=Q(delivered_amount__gte=0),
+                name="commitment_delivered_not_negative",
+                violation_error_message=_("Le montant réalisé ne peut pas être négatif."),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=MIN_YEAR, year__lte=MAX_YEAR),
+                name="commitment_year_in_range",
+                violation_error_message=_("L'année doit être comprise entre 2000 et 2100."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if (
+            isinstance(self.planned_amount, Decimal)
+            and self.measure_id
+            and not _is_whole(self.planned_amount)
+            and Unit(self.measure.unit).is_whole
+        ):
+            raise ValidationError({"planned_amount": _whole_units_message(self.measure.unit)})
+
+    @property
+    def unit(self):
+        return self.measure.unit
+
+    @property
+    def rate(self):
+        return delivery_rate(self.planned_amount, self.delivered_amount)
+
+    def report_delivery(self, *, amount, date, by, comment="") -> "Delivery":
+        """An actor's contact (or staff) reports what was delivered; staff validate it later."""
+        with transaction.atomic():
+            commitment = (
+                Commitment.objects.select_for_update().select_related("measure").get(pk=self.pk)
+            )
+            if commitment.status == Commitment.Status.CANCELLED:
+                raise ValidationError(
+                    _("Cet engagement est annulé : aucune réalisation ne peut y être déclarée.")
+                )
+            delivery = Delivery(
+                commitment=commitment,
+                amount=amount,
+                date=date,
+                comment=comment,
+                reported_by=by,
+                status=Delivery.Status.REPORTED,
+            )
+            delivery.full_clean()
+            delivery._history_user = by
+            delivery.save()
+        return delivery
+
+    def refresh_delivered_amount(self, *, by=None):
+        """Set delivered_amount to the sum of validated deliveries, and save if it moved.
+
+        Callers hold the commitment's row lock (see lock_commitments) in their transaction.
+        """
+        total = self.deliveries.filter(status=Delivery.Status.VALIDATED).aggregate(
+            total=Sum("amount", default=Decimal(0))
+        )["total"]
+        total = _as_amount(total)
+        changed = total != self.delivered_amount
+        if changed:
+            self.delivered_amount = total
+            self._history_user = by
+            self.save(update_fields=["delivered_amount", "updated_at"])
+        return changed
+
+
+def lock_commitments(pks: Iterable[int]) -> dict[int, "Commitment"]:
+    """Lock these commitments' rows, in primary-key order so that lockers never deadlock."""
+    pks = sorted({pk for pk in pks if pk is not None})
+    locked = Commitment.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    return {commitment.pk: commitment for commitment in locked}
+
+
+def _is_whole(amount):
+    try:
+        return amount == amount.to_integral_value()
+    except (InvalidOperation, AttributeError):
+        return True
+
+
+def _whole_units_message(unit):
+    return _("Ce montant se compte en %(unit)s : saisissez un nombre entier.") % {
+        "unit": Unit(unit).label
+    }
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def validated(self):
+        return self.filter(status=Delivery.Status.VALIDATED)
+
+    def awaiting_review(self):
+        return self.filter(status=Delivery.Status.REPORTED)
+
+    def with_list_related_data(self):
+        return self.select_related(
+            "commitment__actor", "commitment__measure", "reported_by", "reviewed_by"
+        )
+
+
+class Delivery(models.Model):
+    """A *réalisation*: an amount delivered on a commitment, reported then reviewed."""
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("Déclarée, en attente de validation")
+        VALIDATED = "validated", _("Validée")
+        RETURNED = "returned", _("Renvoyée pour correction")
+
+    commitment = models.ForeignKey(
+        Commitment,
+        verbose_name=_("engagement"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    date = models.DateField(_("date de réalisation"))
+    amount = models.DecimalField(
+        _("montant réalisé"),
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        help_text=_("Dans l'unité de la mesure (euros, places, personnes…)."),
+    )
+    comment = models.TextField(_("commentaire"), blank=True, max_length=5000)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.REPORTED
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("déclarée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_deliveries",
+    )
+    reported_at = models.DateTimeField(_("déclarée le"), default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("examinée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviewed_deliveries",
+    )
+    reviewed_at = models.DateTimeField(_("examinée le"), null=True, blank=True)
+    return_reason = models.TextField(_("motif du renvoi"), blank=True, max_length=REASON_MAX_LENGTH)
+
+    objects = DeliveryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("réalisation")
+        verbose_name_plural = _("réalisations")
+        ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["status"], name="delivery_status_idx"),
+            models.Index(fields=["commitment", "status"], name="delivery_commitment_status_idx"),
+            models.Index(fields=["date"], name="delivery_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="delivery_amount_positive",
+                violation_error_message=_("Le montant réalisé doit être strictement positif."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(return_reason=""),
+                name="delivery_returned_has_reason",
+                violation_error_message=_("Une réalisation renvoyée doit avoir un motif."),
+            ),
+        ]
+
+    def __str__(self):
+        if self.commitment_id is None or not isinstance(self.amount, Decimal):
+            return f"Réalisation du {self.date:%d/%m/%Y}" if self.date else "Réalisation"
+        return (
+            f"{format_amount(self.amount, self.commitment.measure.unit)} "
+            f"le {self.date:%d/%m/%Y} — {self.commitment}"
+        )
+
+    def clean(self):
+        errors = {}
+        if isinstance(self.amount, Decimal):
+            if self.amount <= 0:
+                errors["amount"] = _("Le montant réalisé doit être strictement positif.")
+            elif self.commitment_id and not _is_whole(self.amount):
+                unit = self.commitment.measure.unit
+                if Unit(unit).is_whole:
+                    errors["amount"] = _whole_units_message(unit)
+        if isinstance(self.date, datetime.date):
+            if self.date > timezone.localdate():
+                errors["date"] = _("La date de réalisation ne peut pas être dans le futur.")
+            elif self.commitment_id and self.date.year < self.commitment.year:
+                errors["date"] = _(
+                    "La date de réalisation ne peut pas précéder l'année de l'engagement "
+                    "(%(year)s)."
+                ) % {"year": self.commitment.year}
+        if errors:
+            raise ValidationError(errors)
+
+    def validate(self, *, by):
+        """Staff accept a reported delivery: it now counts in the commitment's delivered amount."""
+        with transaction.atomic():
+            commitment, delivery = self._lock_for_review()
+            delivery.status = Delivery.Status.VALIDATED
+            delivery.reviewed_by = by
+            delivery.reviewed_at = timezone.now()
+            delivery.return_reason = ""
+            delivery._history_user = by
+            delivery.save()
+            commitment.refresh_delivered_amount(by=by)
+            if commitment.status == Commitment.Status.PLANNED:
+                commitment.status = Commitment.Status.IN_PROGRESS
+                commitment._history_user = by
+                commitment.save(update_fields=["status", "updated_at"])
+        self._copy_review_from(delivery)
+
+    def return_for_revision(self, *, by, reason):
+        """Staff send a reported delivery back to the actor, saying what to correct."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError(
+                {
+                    "return_reason": _(
+                        "Indiquez le motif du renvoi pour que l'acteur puisse corriger."
+                    )
+                }
+            )
+        if len(reason) > REASON_MAX_LENGTH:
+            raise ValidationError(
+                {
+                    "return_reason": _("Le motif du renvoi est limité à %(max)s caractères.")
+                    % {"max": REASON_MAX_LENGTH}
+                }
+            )
+        with transaction.atomic():
+            commitment, delivery = self._lock_for_review()
+            delivery.status = Delivery.Status.RETURNED
+            delivery.reviewed_by = by
+            delivery.reviewed_at = timezone.now()
+            delivery.return_reason = reason
+            delivery._history_user = by
+            delivery.save()
+            commitment.refresh_delivered_amount(by=by)
+        self._copy_review_from(delivery)
+
+    def _lock_for_review(self):
+        # The commitment first, as everywhere, then this delivery: read its status fresh.
+        commitment = lock_commitments([self.commitment_id])[self.commitment_id]
+        delivery = Delivery.objects.select_for_update().get(pk=self.pk)
+        if delivery.status != Delivery.Status.REPORTED:
+            raise ValidationError(
+                _(
+                    "Seule une réalisation en attente de validation peut être examinée : "
+                    "celle du %(date)s est déjà « %(status)s »."
+                )
+                % {"date": f"{delivery.date:%d/%m/%Y}", "status": delivery.get_status_display()}
+            )
+        return commitment, delivery
+
+    def _copy_review_from(self, delivery):
+        for field in ("status", "reviewed_by", "reviewed_at", "return_reason"):
+            setattr(self, field, getattr(delivery, field))

@@ -1,0 +1,90 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from strategy.units import Unit
+
+__all__ = ["Issue", "Measure", "Territory", "Unit"]
+
+
+class Territory(models.Model):
+    class Level(models.TextChoices):
+        REGION = "region", _("Région")
+        DEPARTEMENT = "departement", _("Département")
+        EPCI = "epci", _("Intercommunalité (EPCI, métropole)")
+
+    level = models.CharField(_("niveau"), max_length=20, choices=Level.choices)
+    code = models.CharField(
+        _("code INSEE"),
+        max_length=9,
+        help_text=_("Code officiel géographique (région, département) ou SIREN de l'EPCI."),
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=200, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("territoire parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("territoire")
+        verbose_name_plural = _("territoires")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "code"],
+                name="territory_unique_level_code",
+                violation_error_message=_("Un territoire de ce niveau porte déjà ce code."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Issue(models.Model):
+    """An *enjeu* of the strategy (social emergency, education, insertion, levers)."""
+
+    slug = models.SlugField(_("identifiant d'URL"), max_length=100, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    summary = models.TextField(_("résumé"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("enjeu")
+        verbose_name_plural = _("enjeux")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Measure(models.Model):
+    """A *mesure* or *dispositif*; every amount of its commitments is in its unit."""
+
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("enjeu"), on_delete=models.PROTECT, related_name="measures"
+    )
+    slug = models.SlugField(_("identifiant d'URL"), max_length=200, unique=True)
+    name = models.CharField(_("nom"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("unité"), max_length=20, choices=Unit.choices)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("mesure")
+        verbose_name_plural = _("mesures")
+        ordering = ["issue__position", "position", "pk"]
+
+    def __str__(self):
+        return self.name
