@@ -1,0 +1,61 @@
+"""Totals per unit in the changelists and change pages of measures and actors."""
+
+from collections import defaultdict
+
+from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+
+from commitments.models import Commitment
+from strategy.units import format_amount, format_rate
+
+
+class UnitTotalsChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        self.model_admin.attach_unit_totals(self.result_list)
+
+
+class UnitTotalsMixin:
+    """Adds `unit_totals_display`: planned / delivered (rate) per unit, from totals().
+
+    On a changelist the totals of the whole page come from one query.
+    """
+
+    totals_grouping = None  # "measure" or "actor": the Commitment field they hang on
+
+    def get_changelist(self, request, **kwargs):
+        return UnitTotalsChangeList
+
+    def attach_unit_totals(self, objects):
+        key = f"{self.totals_grouping}_id"
+        rows = Commitment.objects.filter(
+            **{f"{self.totals_grouping}__in": [obj.pk for obj in objects]}
+        ).totals(self.totals_grouping)
+        by_pk = defaultdict(list)
+        for row in rows:
+            by_pk[row[key]].append(row)
+        for obj in objects:
+            obj.unit_totals = by_pk[obj.pk]
+
+    @admin.display(description="Prévu / réalisé (taux), hors engagements annulés")
+    def unit_totals_display(self, obj):
+        if obj.pk is None:
+            return "—"
+        if not hasattr(obj, "unit_totals"):
+            self.attach_unit_totals([obj])
+        if not obj.unit_totals:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} / {} ({})",
+            (
+                (
+                    format_amount(row["planned"], row["unit"]),
+                    format_amount(row["delivered"], row["unit"]),
+                    format_rate(row["rate"]),
+                )
+                for row in obj.unit_totals
+            ),
+        )
