@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from actors.roles import setup_roles
+
+
+class Command(BaseCommand):
+    help = "Crée ou met à jour les groupes « Agents de la préfecture » et « Gestionnaires »."
+
+    def handle(self, *args, **options):
+        for name, count in setup_roles().items():
+            self.stdout.write(f"{name} : {count} permissions")

@@ -1,0 +1,23 @@
+from django import template
+
+from strategy.units import Unit, format_amount, format_rate
+
+register = template.Library()
+
+
+@register.filter
+def amount(value, unit):
+    """{{ row.planned|amount:row.unit }} -> `1 500 000 €`, `3 000 places`, `—`."""
+    return format_amount(value, unit)
+
+
+@register.filter
+def rate(value):
+    """{{ row.rate|rate }} -> `75 %`, or `—` when nothing was planned."""
+    return format_rate(value)
+
+
+@register.filter
+def unit_label(value):
+    """`persons` -> `personnes`."""
+    return Unit(value).label
