@@ -1,0 +1,50 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from actors.roles import AGENTS, MANAGERS, setup_roles
+from tests.factories import ActorFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture
+def roles(db):
+    setup_roles()
+
+
+@pytest.fixture
+def staff_agent(roles):
+    user = UserFactory(username="agent", is_staff=True)
+    user.groups.add(Group.objects.get(name=AGENTS))
+    return user
+
+
+@pytest.fixture
+def manager(roles):
+    user = UserFactory(username="gestionnaire", is_staff=True)
+    user.groups.add(Group.objects.get(name=MANAGERS))
+    return user
+
+
+@pytest.fixture
+def actor_a(db):
+    return ActorFactory(name="Association A")
+
+
+@pytest.fixture
+def actor_b(db):
+    return ActorFactory(name="Association B")
+
+
+@pytest.fixture
+def contact_a(actor_a):
+    return MembershipFactory(actor=actor_a, user=UserFactory(username="referent-a")).user
+
+
+@pytest.fixture
+def contact_b(actor_b):
+    return MembershipFactory(actor=actor_b, user=UserFactory(username="referent-b")).user
+
+
+@pytest.fixture
+def staff_client(client, staff_agent):
+    client.force_login(staff_agent)
+    return client
