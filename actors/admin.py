@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -28,6 +29,7 @@ class ActorAdmin(UnitTotalsMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["territory"]
     readonly_fields = ["unit_totals_display"]
     inlines = [MembershipInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Membership)

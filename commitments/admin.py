@@ -3,7 +3,6 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -19,7 +18,7 @@ class DeliveryInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("reported_by")
+        return super().get_queryset(request).select_related("commitment__measure", "reported_by")
 
 
 @admin.register(Commitment)
@@ -160,23 +159,11 @@ class DeliveryAdmin(SimpleHistoryAdmin):
     actions = ["validate_deliveries", "return_deliveries"]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .with_list_related_data()
-            .annotate(
-                review_order=Case(
-                    When(status=Delivery.Status.REPORTED, then=Value(0)),
-                    When(status=Delivery.Status.RETURNED, then=Value(1)),
-                    default=Value(2),
-                    output_field=IntegerField(),
-                )
-            )
-        )
+        return super().get_queryset(request).with_list_related_data()
 
     def get_ordering(self, request):
         # Reported deliveries first: they are the ones waiting for an agent.
-        return ["review_order", "-date", "-pk"]
+        return Delivery.REVIEW_ORDERING
 
     @admin.display(description="Acteur", ordering="commitment__actor__name")
     def actor(self, obj):

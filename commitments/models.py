@@ -321,6 +321,17 @@ class Delivery(models.Model):
     objects = DeliveryQuerySet.as_manager()
     history = HistoricalRecords()
 
+    # Those awaiting review first, then those returned, then the rest; newest first.
+    REVIEW_ORDERING = [
+        models.Case(
+            models.When(status=Status.REPORTED, then=models.Value(0)),
+            models.When(status=Status.RETURNED, then=models.Value(1)),
+            default=models.Value(2),
+        ).asc(),
+        "-date",
+        "-pk",
+    ]
+
     class Meta:
         verbose_name = _("réalisation")
         verbose_name_plural = _("réalisations")

@@ -48,3 +48,9 @@ def contact_b(actor_b):
 def staff_client(client, staff_agent):
     client.force_login(staff_agent)
     return client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for attackers, not for the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

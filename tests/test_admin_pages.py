@@ -1,0 +1,87 @@
+"""Every admin page renders for a staff agent, with a query count that does not grow."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from actors.models import Actor, Forum, Membership
+from commitments.models import Commitment, Delivery
+from strategy.models import Issue, Measure, Territory
+from strategy.units import Unit
+from tests.factories import (
+    ActorFactory,
+    CommitmentFactory,
+    DeliveryFactory,
+    ForumFactory,
+    IssueFactory,
+    MeasureFactory,
+    MembershipFactory,
+    TerritoryFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Territory, Issue, Measure, Actor, Membership, Forum, Commitment, Delivery]
+
+# Queries per page for a staff agent, the same with 2 or 12 rows of everything.
+PINNED = {
+    # model:       changelist, add, change, history
+    "territory": (7, 4, 5, 7),
+    "issue": (7, 4, 6, 7),
+    "measure": (9, 4, 7, 7),
+    "actor": (9, 4, 10, 7),
+    "membership": (7, 4, 9, 11),
+    "forum": (9, 4, 7, 11),
+    "commitment": (11, 4, 9, 7),
+    "delivery": (10, 4, 6, 11),
+}
+PAGES = ["changelist", "add", "change", "history"]
+
+
+def populate(size):
+    """`size` rows of every model; the first commitment gets `size` deliveries of each status."""
+    agent = UserFactory(username="populate-agent")
+    issue = IssueFactory()
+    for index in range(size):
+        territory = TerritoryFactory()
+        measure = MeasureFactory(issue=issue, unit=[Unit.EUROS, Unit.PLACES][index % 2])
+        actor = ActorFactory(territory=territory)
+        MembershipFactory(actor=actor)
+        ForumFactory().participants.add(actor)
+        commitment = CommitmentFactory(actor=actor, measure=measure, year=2021)
+    first = Commitment.objects.order_by("pk").first()
+    for _ in range(size):
+        DeliveryFactory(commitment=first).validate(by=agent)
+        DeliveryFactory(commitment=first)
+        DeliveryFactory(commitment=commitment).return_for_revision(by=agent, reason="À revoir")
+    first.title = "Engagement modifié"
+    first.save()
+
+
+def url(model_name, page):
+    model = next(m for m in MODELS if m._meta.model_name == model_name)
+    name = f"admin:{model._meta.app_label}_{model_name}_{page}"
+    if page in ("change", "history"):
+        return reverse(name, args=[model.objects.order_by("pk").first().pk])
+    return reverse(name)
+
+
+def count_queries(client, address):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(address)
+    assert response.status_code == 200, address
+    return len(queries)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("model_name", PINNED)
+def test_admin_page_renders_with_a_pinned_query_count(staff_client, model_name, page):
+    populate(2)
+    count_queries(staff_client, url(model_name, page))  # warms the content-type cache
+    small = count_queries(staff_client, url(model_name, page))
+    populate(10)
+    large = count_queries(staff_client, url(model_name, page))
+    pinned = PINNED[model_name][PAGES.index(page)]
+    assert (small, large) == (pinned, pinned), f"queries {small} then {large}"

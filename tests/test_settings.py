@@ -1,0 +1,64 @@
+"""Settings come from the environment and refuse to start insecurely."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_of(**env):
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.DEBUG, s.DATABASES['default']['ENGINE'], "
+        "s.DATABASES['default'].get('NAME') and str(s.DATABASES['default']['NAME']), "
+        "s.LANGUAGE_CODE, s.TIME_ZONE, s.USE_TZ]))"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_missing_secret_key_stops_start_up_with_a_clear_message():
+    result = settings_of()
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_is_off_unless_set_and_the_database_defaults_to_sqlite_in_the_project():
+    result = settings_of(SECRET_KEY="k")
+    assert result.returncode == 0, result.stderr
+    debug, engine, name, language, zone, use_tz = __import__("json").loads(result.stdout)
+    assert debug is False
+    assert engine == "django.db.backends.sqlite3"
+    assert name == str(ROOT / "db.sqlite3")
+    assert (language, zone, use_tz) == ("fr-fr", "Europe/Paris", True)
+
+
+def test_a_postgres_url_selects_postgresql():
+    result = settings_of(SECRET_KEY="k", DATABASE_URL="postgres://u@127.0.0.1:5432/suivi")
+    engine, name = __import__("json").loads(result.stdout)[1:3]
+    assert engine == "django.db.backends.postgresql"
+    assert name == "suivi"
+
+
+def test_debug_on_runs_without_a_secret_key():
+    result = settings_of(DEBUG="on")
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_variable_read_is_listed_in_env_example():
+    import re
+
+    source = (ROOT / "config" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', source))
+    listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read, "no variable found: the pattern no longer matches settings.py"
+    assert read <= listed, f"missing from .env.example: {read - listed}"
