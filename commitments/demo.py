@@ -193,7 +193,7 @@ def _demo_commitment(rng, actor, measures, territories):
         measure=measure,
         territory=actor.territory if rng.random() < 0.8 else rng.choice(territories),
         year=year,
-        title=f"{measure.name} — {actor.name.split(' n° ')[0]} {year}",
+        title=f"{measure.name.split(' (')[0]} {year} (fictif)",
         planned_amount=Decimal(rng.randrange(low, high + 1, step)),
         status=_weighted(rng, _STATUSES),
         is_public=rng.random() < 0.85,
