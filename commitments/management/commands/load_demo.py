@@ -25,6 +25,8 @@ class Command(BaseCommand):
             counts = load_demo(seed=seed, scale=scale, progress=options["verbosity"] > 0)
         except ValueError as error:
             raise CommandError(str(error)) from error
+        if options["verbosity"] == 0:
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 f"Démo chargée : {counts['actors']} acteurs, {counts['commitments']} engagements, "
