@@ -1,9 +1,36 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from actors.validators import validate_siret
+
+
+class ActorQuerySet(models.QuerySet):
+    def filtered(self, *, search=None, kind=None, territory=None, is_public_sector=None):
+        """The directory's filters; None means no filter. A territory includes its children."""
+        queryset = self
+        if search:
+            queryset = queryset.filter(name__icontains=search)
+        if kind:
+            queryset = queryset.filter(kind=kind)
+        if territory is not None:
+            queryset = queryset.filter(
+                models.Q(territory=territory) | models.Q(territory__parent=territory)
+            )
+        if is_public_sector is not None:
+            queryset = queryset.filter(is_public_sector=is_public_sector)
+        return queryset
+
+    def with_public_commitment_count(self):
+        return self.annotate(
+            public_commitment_count=models.Count(
+                "commitments",
+                filter=models.Q(commitments__is_public=True)
+                & ~models.Q(commitments__status="cancelled"),
+            )
+        )
 
 
 class Actor(models.Model):
@@ -42,6 +69,7 @@ class Actor(models.Model):
     email = models.EmailField(_("adresse électronique de contact"), blank=True)
     description = models.TextField(_("description"), blank=True)
 
+    objects = ActorQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -60,6 +88,9 @@ class Actor(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("actor_detail", args=[self.slug])
 
 
 class Membership(models.Model):

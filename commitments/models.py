@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -42,8 +43,35 @@ class CommitmentQuerySet(models.QuerySet):
         """Commitments whose figures count: cancelled ones are shown apart, never counted."""
         return self.exclude(status=Commitment.Status.CANCELLED)
 
+    def cancelled(self):
+        return self.filter(status=Commitment.Status.CANCELLED)
+
     def with_list_related_data(self):
         return self.select_related("actor", "measure__issue", "territory")
+
+    def years(self):
+        return list(self.order_by("year").values_list("year", flat=True).distinct())
+
+    def in_territory(self, territory):
+        """Commitments of a territory and of the territories it contains (two levels down)."""
+        return self.filter(
+            Q(territory=territory)
+            | Q(territory__parent=territory)
+            | Q(territory__parent__parent=territory)
+        )
+
+    def filtered(self, *, year=None, territory=None, issue=None, measure=None):
+        """The public pages' and reports' filters; None means no filter."""
+        queryset = self
+        if year is not None:
+            queryset = queryset.filter(year=year)
+        if territory is not None:
+            queryset = queryset.in_territory(territory)
+        if issue is not None:
+            queryset = queryset.filter(measure__issue=issue)
+        if measure is not None:
+            queryset = queryset.filter(measure=measure)
+        return queryset
 
     def totals(self, *by: str) -> list[dict]:
         """Planned, delivered and rate grouped by any of issue, measure, actor, territory, year.
@@ -84,6 +112,14 @@ class CommitmentQuerySet(models.QuerySet):
             }
             for row in rows
         ]
+
+
+def rows_by(rows, key):
+    """Totals rows grouped by one of their keys: {value: [rows]}."""
+    grouped = {}
+    for row in rows:
+        grouped.setdefault(row[key], []).append(row)
+    return grouped
 
 
 def _as_amount(value):
@@ -263,6 +299,31 @@ def _whole_units_message(unit):
 class DeliveryQuerySet(models.QuerySet):
     def validated(self):
         return self.filter(status=Delivery.Status.VALIDATED)
+
+    def public(self):
+        """What the public may see: validated deliveries of public, counted commitments."""
+        return (
+            self.validated()
+            .filter(commitment__is_public=True)
+            .exclude(commitment__status=Commitment.Status.CANCELLED)
+        )
+
+    def cumulative_by_month(self) -> list[dict]:
+        """[{"month": date, "amount": delivered that month, "cumulative": so far}], one query."""
+        rows = (
+            self.order_by()
+            .annotate(month=TruncMonth("date"))
+            .values("month")
+            .annotate(amount=Sum("amount"))
+            .order_by("month")
+        )
+        cumulative = Decimal(0)
+        months = []
+        for row in rows:
+            amount = _as_amount(row["amount"])
+            cumulative += amount
+            months.append({"month": row["month"], "amount": amount, "cumulative": cumulative})
+        return months
 
     def awaiting_review(self):
         return self.filter(status=Delivery.Status.REPORTED)

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "simple_history",
+    "dsfr",
+    "widget_tweaks",
     "strategy",
     "actors",
     "commitments",
@@ -104,3 +106,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 LOGIN_URL = "admin:login"
+
+# django-dsfr: the State design system's assets come from the installed package.
+# Its site_config context processor is left out: it would cost a query on every page.
+DSFR_USE_INTEGRITY_CHECKSUMS = False

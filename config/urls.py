@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
+from actors import views as actor_views
 from strategy import views as strategy_views
 
 admin.site.site_header = "Suivi de la stratégie pauvreté — administration"
@@ -9,5 +10,10 @@ admin.site.index_title = "Préfecture de la région Hauts-de-France"
 
 urlpatterns = [
     path("", strategy_views.home, name="home"),
+    path("enjeux/", strategy_views.issue_list, name="issue_list"),
+    path("enjeux/<slug:slug>/", strategy_views.issue_detail, name="issue_detail"),
+    path("mesures/<slug:slug>/", strategy_views.measure_detail, name="measure_detail"),
+    path("acteurs/", actor_views.actor_list, name="actor_list"),
+    path("acteurs/<slug:slug>/", actor_views.actor_detail, name="actor_detail"),
     path("admin/", admin.site.urls),
 ]

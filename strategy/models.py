@@ -1,4 +1,5 @@
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -66,6 +67,9 @@ class Issue(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("issue_detail", args=[self.slug])
+
 
 class Measure(models.Model):
     """A *mesure* or *dispositif*; every amount of its commitments is in its unit."""
@@ -88,3 +92,6 @@ class Measure(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("measure_detail", args=[self.slug])

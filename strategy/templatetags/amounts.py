@@ -21,3 +21,9 @@ def rate(value):
 def unit_label(value):
     """`persons` -> `personnes`."""
     return Unit(value).label
+
+
+@register.filter
+def progress_value(rate):
+    """A rate as the value of a <progress max="1">, capped at 1, with a dot decimal."""
+    return f"{min(float(rate), 1.0):.4f}"
