@@ -1,4 +1,3 @@
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -6,6 +5,7 @@ from actors.forms import ActorFilterForm
 from actors.models import Actor
 from commitments.models import Commitment
 from strategy.models import Territory
+from strategy.pagination import get_page
 
 PAGE_SIZE = 30
 CANCELLED_SHOWN = 50
@@ -21,7 +21,7 @@ def actor_list(request):
         .select_related("territory")
         .order_by("name", "pk")
     )
-    page = Paginator(actors, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = get_page(request, actors, PAGE_SIZE)
     return render(
         request,
         "actors/actor_list.html",
@@ -38,7 +38,7 @@ def actor_detail(request, slug):
     actor = get_object_or_404(Actor.objects.select_related("territory"), slug=slug)
     public = Commitment.objects.public().filter(actor=actor)
     listed = public.counted().with_list_related_data().order_by("-year", "title", "pk")
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = get_page(request, listed, PAGE_SIZE)
     return render(
         request,
         "actors/actor_detail.html",

@@ -1,4 +1,3 @@
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -7,6 +6,7 @@ from commitments.models import Commitment, Delivery, rows_by
 from strategy.charts import cumulative_line, year_bars
 from strategy.forms import PublicFilterForm
 from strategy.models import Issue, Measure
+from strategy.pagination import get_page
 
 PAGE_SIZE = 25
 CANCELLED_SHOWN = 50
@@ -88,7 +88,7 @@ def measure_detail(request, slug):
     measure = get_object_or_404(Measure.objects.select_related("issue"), slug=slug)
     public = Commitment.objects.public().filter(measure=measure)
     listed = public.counted().with_list_related_data().order_by("-year", "title", "pk")
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = get_page(request, listed, PAGE_SIZE)
     months = Delivery.objects.public().filter(commitment__measure=measure).cumulative_by_month()
     return render(
         request,
