@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from actors.invitations import invite_contact, send_invitation
 from actors.models import Actor, Forum, Membership
 from commitments.admin_totals import UnitTotalsMixin
 
@@ -27,17 +31,88 @@ class ActorAdmin(UnitTotalsMixin, SimpleHistoryAdmin):
     search_fields = ["name", "siret"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["territory"]
-    readonly_fields = ["unit_totals_display"]
+    readonly_fields = ["unit_totals_display", "invite_link"]
     inlines = [MembershipInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="Référents")
+    def invite_link(self, obj):
+        return _invite_link(obj) if obj.pk else "—"
+
+
+class InvitationForm(forms.ModelForm):
+    """Adding a contact is inviting one, by e-mail address."""
+
+    email = forms.EmailField(label="Adresse électronique du référent")
+    first_name = forms.CharField(label="Prénom", required=False, max_length=150)
+    last_name = forms.CharField(label="Nom", required=False, max_length=150)
+
+    class Meta:
+        model = Membership
+        fields = ["actor"]
+
+    def clean(self):
+        cleaned = super().clean()
+        actor, email = cleaned.get("actor"), cleaned.get("email")
+        if actor and email and actor.memberships.filter(user__email__iexact=email).exists():
+            self.add_error("email", f"{email} est déjà référent de « {actor} ».")
+        return cleaned
+
+
+def _invite_link(actor):
+    url = reverse("admin:actors_membership_add")
+    return format_html(
+        '<a class="button" href="{}?actor={}">Inviter un référent</a>', url, actor.pk
+    )
 
 
 @admin.register(Membership)
 class MembershipAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "actor", "created_at"]
+    list_display = ["user", "user_email", "actor", "created_at", "last_login"]
     list_select_related = ["user", "actor"]
     search_fields = ["user__username", "user__email", "actor__name"]
     autocomplete_fields = ["user", "actor"]
+    actions = ["resend_invitations"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["actor", "email", "first_name", "last_name"]
+        return ["user", "actor"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = InvitationForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        invite_contact(
+            obj,
+            email=form.cleaned_data["email"],
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            by=request.user,
+            build_absolute_uri=request.build_absolute_uri,
+        )
+        self.message_user(request, f"Invitation envoyée à {obj.user.email}.", messages.SUCCESS)
+
+    @admin.display(description="Adresse électronique", ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description="Dernière connexion", ordering="user__last_login")
+    def last_login(self, obj):
+        return obj.user.last_login or "jamais"
+
+    @admin.action(description="Renvoyer l'invitation", permissions=["add"])
+    def resend_invitations(self, request, queryset):
+        memberships = list(queryset.select_related("user", "actor").order_by("pk"))
+        for membership in memberships:
+            send_invitation(membership, build_absolute_uri=request.build_absolute_uri)
+        self.message_user(
+            request, f"{len(memberships)} invitation(s) renvoyée(s).", messages.SUCCESS
+        )
 
 
 @admin.register(Forum)

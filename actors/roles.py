@@ -11,10 +11,19 @@ DOMAIN_APPS = ["strategy", "actors", "commitments"]
 
 def role_permissions():
     in_domain = Q(content_type__app_label__in=DOMAIN_APPS)
-    # Agents pick contacts' accounts when they link them to an actor.
+    # Agents pick contacts' accounts when they link them to an actor, and unlock the
+    # accounts django-axes locked out (by deleting the access attempts).
     view_users = Q(content_type__app_label="auth", codename="view_user")
+    lockouts = Q(
+        content_type__app_label="axes",
+        codename__in=[
+            "view_accessattempt",
+            "delete_accessattempt",
+            "view_accessfailurelog",
+        ],
+    )
     return {
-        AGENTS: Permission.objects.filter(in_domain | view_users),
+        AGENTS: Permission.objects.filter(in_domain | view_users | lockouts),
         MANAGERS: Permission.objects.filter(
             (in_domain & Q(codename__startswith="view_"))
             | Q(content_type__app_label="commitments", codename="export_reports")

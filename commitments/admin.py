@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.models import REASON_MAX_LENGTH, Commitment, Delivery, lock_commitments
+from commitments.notifications import notify_reviewed
 from strategy.units import format_amount, format_rate
 
 
@@ -241,6 +242,7 @@ class DeliveryAdmin(SimpleHistoryAdmin):
                     request, f"{delivery} : {' '.join(error.messages)}", messages.ERROR
                 )
             else:
+                notify_reviewed(delivery, request)
                 done += 1
         if done:
             self.message_user(request, f"{done} réalisation(s) {done_label}.", messages.SUCCESS)

@@ -46,6 +46,17 @@ class CommitmentQuerySet(models.QuerySet):
     def cancelled(self):
         return self.filter(status=Commitment.Status.CANCELLED)
 
+    def for_user(self, user):
+        """The commitments of the actors this user is a contact of; none for anyone else."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(actor__memberships__user=user)
+
+    def with_awaiting_count(self):
+        return self.annotate(
+            awaiting_count=Count("deliveries", filter=Q(deliveries__status="reported"))
+        )
+
     def with_list_related_data(self):
         return self.select_related("actor", "measure__issue", "territory")
 
@@ -236,16 +247,22 @@ class Commitment(models.Model):
     def rate(self):
         return delivery_rate(self.planned_amount, self.delivered_amount)
 
-    def report_delivery(self, *, amount, date, by, comment="") -> "Delivery":
-        """An actor's contact (or staff) reports what was delivered; staff validate it later."""
+    def report_delivery(self, *, amount, date, by, comment="", submission_key=None) -> "Delivery":
+        """An actor's contact (or staff) reports what was delivered; staff validate it later.
+
+        A form posted twice carries the same `submission_key`: the second post gets the
+        delivery the first one created (with `already_recorded` set), and nothing new.
+        """
         with transaction.atomic():
             commitment = (
                 Commitment.objects.select_for_update().select_related("measure").get(pk=self.pk)
             )
-            if commitment.status == Commitment.Status.CANCELLED:
-                raise ValidationError(
-                    _("Cet engagement est annulé : aucune réalisation ne peut y être déclarée.")
-                )
+            if submission_key is not None:
+                existing = Delivery.objects.filter(submission_key=submission_key).first()
+                if existing is not None:
+                    existing.already_recorded = True
+                    return existing
+            commitment.check_open_for_deliveries()
             delivery = Delivery(
                 commitment=commitment,
                 amount=amount,
@@ -253,11 +270,19 @@ class Commitment(models.Model):
                 comment=comment,
                 reported_by=by,
                 status=Delivery.Status.REPORTED,
+                submission_key=submission_key,
             )
             delivery.full_clean()
             delivery._history_user = by
             delivery.save()
         return delivery
+
+    def check_open_for_deliveries(self):
+        if self.status == Commitment.Status.CANCELLED:
+            raise ValidationError(
+                _("Cet engagement est annulé : aucune réalisation ne peut y être déclarée."),
+                code="cancelled",
+            )
 
     def refresh_delivered_amount(self, *, by=None):
         """Set delivered_amount to the sum of validated deliveries, and save if it moved.
@@ -378,6 +403,14 @@ class Delivery(models.Model):
     )
     reviewed_at = models.DateTimeField(_("examinée le"), null=True, blank=True)
     return_reason = models.TextField(_("motif du renvoi"), blank=True, max_length=REASON_MAX_LENGTH)
+    submission_key = models.UUIDField(
+        _("clé de soumission"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_("Identifie le formulaire qui l'a créée, contre les doubles envois."),
+    )
 
     objects = DeliveryQuerySet.as_manager()
     history = HistoricalRecords()
@@ -488,6 +521,31 @@ class Delivery(models.Model):
             delivery.save()
             commitment.refresh_delivered_amount(by=by)
         self._copy_review_from(delivery)
+
+    def resubmit(self, *, amount, date, by, comment=""):
+        """The actor corrects a returned delivery and reports it again for review."""
+        with transaction.atomic():
+            commitment = lock_commitments([self.commitment_id])[self.commitment_id]
+            delivery = Delivery.objects.select_for_update().get(pk=self.pk)
+            if delivery.status != Delivery.Status.RETURNED:
+                raise ValidationError(
+                    _("Cette réalisation n'est plus à corriger : elle est « %(status)s ».")
+                    % {"status": delivery.get_status_display()},
+                    code="not_returned",
+                )
+            commitment.check_open_for_deliveries()
+            delivery.commitment = commitment
+            delivery.amount, delivery.date, delivery.comment = amount, date, comment
+            delivery.status = Delivery.Status.REPORTED
+            delivery.reported_by = by
+            delivery.reported_at = timezone.now()
+            delivery.reviewed_by, delivery.reviewed_at = None, None
+            delivery.full_clean(exclude=["submission_key"])
+            delivery._history_user = by
+            delivery.save()
+        for field in ("amount", "date", "comment", "status", "reported_by", "reported_at"):
+            setattr(self, field, getattr(delivery, field))
+        self.reviewed_by = self.reviewed_at = None
 
     def _lock_for_review(self):
         # The commitment first, as everywhere, then this delivery: read its status fresh.

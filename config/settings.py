@@ -1,5 +1,6 @@
 """Settings, all read from the environment (see .env.example for every variable)."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "simple_history",
     "dsfr",
     "widget_tweaks",
+    "axes",
     "strategy",
     "actors",
     "commitments",
@@ -51,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised in a view into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -88,6 +92,24 @@ DEFAULT_FROM_EMAIL = env.str(
     default="Suivi stratégie pauvreté <ne-pas-repondre@hauts-de-france.gouv.fr>",
 )
 
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username and address before any check.
+    "axes.backends.AxesStandaloneBackend",
+    # Contacts may type their e-mail address instead of their username.
+    "actors.backends.UsernameOrEmailBackend",
+]
+
+# Five failures for one username from one address lock that pair for 30 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_VERBOSE = False
+
+# Password reset links live one day; invitation links three (actors.invitations).
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -105,7 +127,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "space:home"
+LOGOUT_REDIRECT_URL = "home"
 
 # django-dsfr: the State design system's assets come from the installed package.
 # Its site_config context processor is left out: it would cost a query on every page.

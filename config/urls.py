@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from actors import views as actor_views
 from strategy import views as strategy_views
@@ -15,5 +15,7 @@ urlpatterns = [
     path("mesures/<slug:slug>/", strategy_views.measure_detail, name="measure_detail"),
     path("acteurs/", actor_views.actor_list, name="actor_list"),
     path("acteurs/<slug:slug>/", actor_views.actor_detail, name="actor_detail"),
+    path("espace/", include("commitments.urls")),
+    path("comptes/", include("actors.account_views")),
     path("admin/", admin.site.urls),
 ]

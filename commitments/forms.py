@@ -1,0 +1,44 @@
+import uuid
+
+from django import forms
+from dsfr.forms import DsfrBaseForm
+
+from commitments.models import AMOUNT_DECIMALS, AMOUNT_DIGITS, Delivery
+from strategy.units import Unit
+
+COMMENT_MAX_LENGTH = Delivery._meta.get_field("comment").max_length
+
+
+class DeliveryForm(DsfrBaseForm):
+    """What a contact reports; the rules themselves live in Delivery.clean()."""
+
+    amount = forms.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
+    date = forms.DateField(
+        label="Date de réalisation",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Au format jj/mm/aaaa ; ni dans le futur, ni avant l'année de l'engagement.",
+    )
+    comment = forms.CharField(
+        label="Commentaire",
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Ce qui a été fait, les pièces disponibles (facultatif).",
+    )
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, commitment, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        unit = Unit(commitment.measure.unit)
+        self.fields["amount"].label = f"Montant réalisé, en {unit.label}"
+        if unit.is_whole:
+            self.fields["amount"].help_text = f"Un nombre entier de {unit.label}."
+        else:
+            self.fields["amount"].help_text = "En euros, avec au plus deux décimales."
+        # DsfrBaseForm built the bound fields already, with the labels of then.
+        self._bound_fields_cache.clear()
+
+    def add_domain_error(self, error):
+        """A ValidationError from the domain methods, shown on its fields."""
+        self.add_error(None, error)

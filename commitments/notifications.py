@@ -1,0 +1,63 @@
+"""E-mails about deliveries: to the agents when one is reported, to the contact who
+reported it when it is validated or returned. Sent once the transaction is committed."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from actors.roles import AGENTS
+
+
+def _send(messages):
+    if messages:
+        transaction.on_commit(lambda: get_connection().send_messages(messages))
+
+
+def _message(subject, template, context, to):
+    return EmailMessage(
+        subject=subject,
+        body=render_to_string(template, context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+    )
+
+
+def notify_reported(delivery, request):
+    """Each active agent of the prefecture gets a link to the delivery in the admin."""
+    agents = (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True, groups__name=AGENTS)
+        .exclude(email="")
+        .order_by("pk")
+    )
+    context = {
+        "delivery": delivery,
+        "commitment": delivery.commitment,
+        "link": request.build_absolute_uri(
+            reverse("admin:commitments_delivery_change", args=[delivery.pk])
+        ),
+    }
+    subject = f"Réalisation à valider : {delivery.commitment.actor} — {delivery.commitment}"
+    _send([_message(subject, "space/email/reported.txt", context, agent.email) for agent in agents])
+
+
+def notify_reviewed(delivery, request):
+    """The contact who reported the delivery learns it was validated, or why it was returned."""
+    contact = delivery.reported_by
+    if contact is None or not contact.email:
+        return
+    context = {
+        "delivery": delivery,
+        "commitment": delivery.commitment,
+        "link": request.build_absolute_uri(
+            reverse("space:commitment", args=[delivery.commitment_id])
+        ),
+    }
+    if delivery.status == delivery.Status.VALIDATED:
+        subject = f"Réalisation validée : {delivery.commitment}"
+    else:
+        subject = f"Réalisation à corriger : {delivery.commitment}"
+    _send([_message(subject, "space/email/reviewed.txt", context, contact.email)])
