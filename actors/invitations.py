@@ -27,16 +27,22 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
     key_salt = "actors.invitations.InvitationTokenGenerator"
     timeout = INVITATION_DAYS * 24 * 60 * 60
 
-    def check(self, user, token):
+    def check_token(self, user, token):
+        # Django's check_token, with this generator's timeout in place of
+        # PASSWORD_RESET_TIMEOUT (one day, for password resets).
         if not (user and token):
             return False
         try:
-            timestamp = base36_to_int(token.split("-")[0])
+            timestamp_b36, _hash = token.split("-")
+            timestamp = base36_to_int(timestamp_b36)
         except ValueError:
             return False
-        if self._num_seconds(self._now()) - timestamp > self.timeout:
+        if not any(
+            constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
+            for secret in [self.secret, *self.secret_fallbacks]
+        ):
             return False
-        return constant_time_compare(self._make_token_with_timestamp(user, timestamp), token)
+        return self._num_seconds(self._now()) - timestamp <= self.timeout
 
 
 invitation_token_generator = InvitationTokenGenerator()

@@ -12,7 +12,13 @@ COMMENT_MAX_LENGTH = Delivery._meta.get_field("comment").max_length
 class DeliveryForm(DsfrBaseForm):
     """What a contact reports; the rules themselves live in Delivery.clean()."""
 
-    amount = forms.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
+    # localize: a French visitor types a decimal comma.
+    amount = forms.DecimalField(
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
     date = forms.DateField(
         label="Date de réalisation",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

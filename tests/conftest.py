@@ -45,6 +45,14 @@ def contact_b(actor_b):
 
 
 @pytest.fixture
+def contact_both(actor_a, actor_b):
+    user = UserFactory(username="referent-ab")
+    MembershipFactory(actor=actor_a, user=user)
+    MembershipFactory(actor=actor_b, user=user)
+    return user
+
+
+@pytest.fixture
 def staff_client(client, staff_agent):
     client.force_login(staff_agent)
     return client

@@ -1,0 +1,115 @@
+"""A contact reports a delivery, an agent validates it, the public sees it: in a browser."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+
+from actors.roles import AGENTS, setup_roles
+from commitments.forum_2020 import load_forum
+from commitments.models import Commitment
+from strategy.models import Measure
+from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PASSWORD = "mot-de-passe-de-test"
+
+
+def text_of(page):
+    return " ".join(page.inner_text("main").split())
+
+
+@pytest.fixture
+def setting():
+    setup_roles()
+    load_forum()
+    actor = ActorFactory(name="Association Toit pour tous")
+    contact = UserFactory(username="nina", first_name="Nina", email="nina@exemple.org")
+    MembershipFactory(actor=actor, user=contact)
+    agent = UserFactory(username="agathe", is_staff=True, email="agathe@exemple.org")
+    agent.groups.add(Group.objects.get(name=AGENTS))
+    commitment = CommitmentFactory(
+        actor=actor,
+        measure=Measure.objects.get(slug="places-hebergement-urgence"),
+        year=2021,
+        title="Ouvrir 40 places à Amiens",
+        planned_amount=Decimal(40),
+    )
+    return commitment
+
+
+def log_in(page, username):
+    page.goto("/comptes/connexion/")
+    page.get_by_label("Identifiant ou adresse électronique").fill(username)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def test_report_validate_and_publish(browser, live_server, setting, screenshot, page):
+    commitment = setting
+    log_in(page, "nina@exemple.org")
+    page.wait_for_url("**/espace/")
+    page.get_by_role("link", name="Ouvrir 40 places à Amiens").click()
+    page.get_by_label("Montant réalisé, en places").fill("25")
+    page.get_by_label("Date de réalisation").fill("2021-06-15")
+    page.get_by_label("Commentaire").fill("Ouverture du centre de la rue Gresset")
+    page.get_by_role("button", name="Déclarer cette réalisation").click()
+    page.wait_for_url(f"**/espace/engagements/{commitment.pk}/")
+    assert "elle attend la validation de la préfecture" in text_of(page)
+    assert "en attente de validation" in text_of(page).lower()  # badges are upper-cased
+    screenshot("espace-declaration")
+
+    agent_context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    agent = agent_context.new_page()
+    agent.goto("/admin/login/")
+    agent.fill("#id_username", "agathe")
+    agent.fill("#id_password", PASSWORD)
+    with agent.expect_navigation():
+        agent.click("input[type=submit]")
+    agent.goto("/admin/commitments/delivery/?status__exact=reported")
+    agent.locator("input.action-select").first.check()
+    agent.select_option("select[name=action]", "validate_deliveries")
+    with agent.expect_navigation():
+        agent.click("button[name=index]")
+    assert "1 réalisation(s) validée(s)." in agent.inner_text(".messagelist")
+    agent_context.close()
+
+    page.reload()
+    assert "validée" in text_of(page).lower()
+    assert "25 places" in text_of(page)
+    commitment.refresh_from_db()
+    assert commitment.delivered_amount == Decimal(25)
+
+    page.goto("/mesures/places-hebergement-urgence/")
+    assert "Ouvrir 40 places à Amiens" in text_of(page)
+    assert "3 025 places" in text_of(page)  # the press release's 3 000, and these 25
+    screenshot("mesure-apres-validation")
+    assert page.console_errors == []
+    assert Commitment.objects.get(pk=commitment.pk).deliveries.get().date == datetime.date(
+        2021, 6, 15
+    )
+
+
+def test_account_and_area_pages_pass_axe(page, setting, screenshot):
+    from tests.browser.test_public_pages_in_browser import serious_violations
+
+    for name, address in [
+        ("connexion", "/comptes/connexion/"),
+        ("mot-de-passe-oublie", "/comptes/mot-de-passe/oubli/"),
+    ]:
+        page.goto(address)
+        screenshot(name)
+        assert serious_violations(page) == [], name
+    log_in(page, "nina")
+    page.wait_for_url("**/espace/")
+    screenshot("espace")
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Ouvrir 40 places à Amiens").click()
+    page.get_by_label("Montant réalisé, en places").fill("2,5")
+    page.get_by_role("button", name="Déclarer cette réalisation").click()
+    page.wait_for_load_state()
+    assert "nombre entier" in text_of(page)
+    screenshot("espace-erreurs")
+    assert serious_violations(page) == []
+    assert page.console_errors == []
