@@ -6,7 +6,7 @@ PORT ?= 8000
 # The suite runs with production settings (DEBUG off), so it needs a key of its own.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production DEBUG=off
 
-.PHONY: run test quality install migrate demo clean
+.PHONY: run test quality install migrate demo clean bench-reports
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ quality: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# On PostgreSQL (DATABASE_URL): loads load_demo --scale 400 if missing, then measures.
+bench-reports: install
+	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL=postgres://… (the benchmark compares with COPY)"; exit 2)
+	DEBUG=on $(BIN)/python manage.py migrate --no-input -v0
+	DEBUG=on $(BIN)/python manage.py bench_reports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -6,6 +6,9 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from commitments.admin_exports import ExportSelectionMixin
+from commitments.admin_imports import ImportMixin
+from commitments.imports import CommitmentImporter
 from commitments.models import REASON_MAX_LENGTH, Commitment, Delivery, lock_commitments
 from commitments.notifications import notify_reviewed
 from strategy.units import format_amount, format_rate
@@ -23,7 +26,9 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(SimpleHistoryAdmin):
+class CommitmentAdmin(ImportMixin, ExportSelectionMixin, SimpleHistoryAdmin):
+    exporter_name = "engagements"
+    importer_class = CommitmentImporter
     list_display = [
         "title",
         "actor",
@@ -117,7 +122,8 @@ class ReturnForm(forms.Form):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(SimpleHistoryAdmin):
+class DeliveryAdmin(ExportSelectionMixin, SimpleHistoryAdmin):
+    exporter_name = "realisations"
     list_display = [
         "date",
         "commitment",

@@ -17,5 +17,6 @@ urlpatterns = [
     path("acteurs/<slug:slug>/", actor_views.actor_detail, name="actor_detail"),
     path("espace/", include("commitments.urls")),
     path("comptes/", include("actors.account_views")),
+    path("rapports/", include("commitments.report_views")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,348 @@
+"""Reports: one exporter per report, a column spec and a row generator (after pretix's
+exporters). commitments/export_writers.py turns the rows into CSV or XLSX."""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from operator import itemgetter
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from actors.models import Actor
+from commitments.export_writers import DATE, NUMBER, RATE, TEXT, csv_chunks, write_xlsx
+from commitments.models import Commitment, Delivery
+from strategy.models import Issue, Measure, Territory
+from strategy.units import Unit
+
+CHUNK = 2000
+
+STATUSES = tuple(Commitment.Status.choices)
+DELIVERY_STATUSES = tuple(Delivery.Status.choices)
+KINDS = tuple(Actor.Kind.choices)
+UNITS = tuple(Unit.choices)
+
+
+_FOUR_PLACES = Decimal("0.0001")
+
+
+def yes_no(value):
+    return "oui" if value else "non"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A report column: its header, where its value comes from, how it is written.
+
+    source: a key of the exporter's records, or a function of the record; with
+    `choices`, the key's code is written as its French label.
+    """
+
+    name: str
+    source: str | Callable[[dict], Any]
+    kind: str = TEXT
+    choices: tuple = ()
+
+    def getter(self):
+        """A function record -> value, built once per export (labels translated once)."""
+        if self.choices:
+            labels = {code: str(label) for code, label in self.choices}
+            key = self.source
+            return lambda record: labels[record[key]]
+        if callable(self.source):
+            return self.source
+        return itemgetter(self.source)
+
+
+@dataclass
+class ReportFilters:
+    """The reports' filters; None means no filter."""
+
+    issue: Issue | None = None
+    measure: Measure | None = None
+    territory: Territory | None = None
+    year: int | None = None
+    actor_kind: str | None = None
+    status: str | None = None
+
+    def commitments(self):
+        queryset = Commitment.objects.filtered(
+            year=self.year, territory=self.territory, issue=self.issue, measure=self.measure
+        )
+        if self.actor_kind:
+            queryset = queryset.filter(actor__kind=self.actor_kind)
+        if self.status:
+            queryset = queryset.filter(status=self.status)
+        return queryset
+
+
+@dataclass
+class Exporter:
+    name: str = ""
+    title: str = ""
+    columns: list[Column] = field(default_factory=list)
+
+    @property
+    def headers(self):
+        return [column.name for column in self.columns]
+
+    @property
+    def kinds(self):
+        return [column.kind for column in self.columns]
+
+    def csv_chunks(self, queryset, dialect="excel"):
+        """The report as CSV text chunks (see export_writers.csv_chunks)."""
+        return csv_chunks(self.headers, self.rows(queryset), dialect, kinds=self.kinds)
+
+    def xlsx(self, queryset):
+        """The report as an XLSX file, open for reading."""
+        return write_xlsx(self.headers, self.kinds, self.rows(queryset), self.title)
+
+    def queryset(self, filters: ReportFilters) -> QuerySet:
+        raise NotImplementedError
+
+    def records(self, queryset) -> Iterable[dict]:
+        raise NotImplementedError
+
+    def count(self, filters: ReportFilters) -> int:
+        return self.queryset(filters).count()
+
+    def rows(self, queryset) -> Iterator[list]:
+        getters = [column.getter() for column in self.columns]
+        for record in self.records(queryset):
+            yield [get(record) for get in getters]
+
+
+def _rate(planned_key, delivered_key):
+    def rate(record):
+        planned = record[planned_key]
+        if not planned:
+            return None
+        return (record[delivered_key] / planned).quantize(_FOUR_PLACES)
+
+    return rate
+
+
+class CommitmentsExporter(Exporter):
+    """`engagements`: one row a commitment, every column, re-importable."""
+
+    def __init__(self):
+        super().__init__(
+            name="engagements",
+            title="Engagements",
+            columns=[
+                Column("id", "pk", NUMBER),
+                Column("enjeu", "measure__issue__name"),
+                Column("mesure", "measure__name"),
+                Column("unite", "measure__unit", choices=UNITS),
+                Column("acteur", "actor__name"),
+                Column("acteur_slug", "actor__slug"),
+                Column("type_acteur", "actor__kind", choices=KINDS),
+                Column("territoire", "territory__name"),
+                Column("code_territoire", "territory__code"),
+                Column("annee", "year", NUMBER),
+                Column("intitule", "title"),
+                Column("description", "description"),
+                Column("statut", "status", choices=STATUSES),
+                Column("public", lambda r: yes_no(r["is_public"])),
+                Column("prevu", "planned_amount", NUMBER),
+                Column("realise", "delivered_amount", NUMBER),
+                Column("taux_realisation", _rate("planned_amount", "delivered_amount"), RATE),
+            ],
+        )
+
+    FIELDS = [
+        "pk",
+        "measure__issue__name",
+        "measure__name",
+        "measure__unit",
+        "actor__name",
+        "actor__slug",
+        "actor__kind",
+        "territory__name",
+        "territory__code",
+        "year",
+        "title",
+        "description",
+        "status",
+        "is_public",
+        "planned_amount",
+        "delivered_amount",
+    ]
+
+    def queryset(self, filters):
+        return filters.commitments()
+
+    def records(self, queryset):
+        return queryset.order_by("pk").values(*self.FIELDS).iterator(chunk_size=CHUNK)
+
+
+class DeliveriesExporter(Exporter):
+    """`realisations`: one row a delivery."""
+
+    def __init__(self):
+        super().__init__(
+            name="realisations",
+            title="Réalisations",
+            columns=[
+                Column("id", "pk", NUMBER),
+                Column("engagement_id", "commitment_id", NUMBER),
+                Column("intitule_engagement", "commitment__title"),
+                Column("enjeu", "commitment__measure__issue__name"),
+                Column("mesure", "commitment__measure__name"),
+                Column("unite", "commitment__measure__unit", choices=UNITS),
+                Column("acteur", "commitment__actor__name"),
+                Column("type_acteur", "commitment__actor__kind", choices=KINDS),
+                Column("territoire", "commitment__territory__name"),
+                Column("annee", "commitment__year", NUMBER),
+                Column("date", "date", DATE),
+                Column("montant", "amount", NUMBER),
+                Column("statut", "status", choices=DELIVERY_STATUSES),
+                Column("commentaire", "comment"),
+                Column("declaree_par", "reported_by__username"),
+                Column("declaree_le", "reported_at", DATE),
+                Column("examinee_par", "reviewed_by__username"),
+                Column("examinee_le", "reviewed_at", DATE),
+                Column("motif_renvoi", "return_reason"),
+            ],
+        )
+
+    FIELDS = [
+        "pk",
+        "commitment_id",
+        "commitment__title",
+        "commitment__measure__issue__name",
+        "commitment__measure__name",
+        "commitment__measure__unit",
+        "commitment__actor__name",
+        "commitment__actor__kind",
+        "commitment__territory__name",
+        "commitment__year",
+        "date",
+        "amount",
+        "status",
+        "comment",
+        "reported_by__username",
+        "reported_at",
+        "reviewed_by__username",
+        "reviewed_at",
+        "return_reason",
+    ]
+
+    def queryset(self, filters):
+        return Delivery.objects.filter(commitment__in=filters.commitments())
+
+    def records(self, queryset):
+        return queryset.order_by("pk").values(*self.FIELDS).iterator(chunk_size=CHUNK)
+
+
+class SummaryExporter(Exporter):
+    """`synthese`: planned and delivered by issue, measure, territory, year and unit."""
+
+    def __init__(self):
+        super().__init__(
+            name="synthese",
+            title="Synthèse",
+            columns=[
+                Column("enjeu", "issue"),
+                Column("mesure", "measure"),
+                Column("territoire", "territory"),
+                Column("annee", "year", NUMBER),
+                Column("unite", "unit", choices=UNITS),
+                Column("nombre_engagements", "count", NUMBER),
+                Column("prevu", "planned", NUMBER),
+                Column("realise", "delivered", NUMBER),
+                Column("taux_realisation", "rate", RATE),
+            ],
+        )
+
+    def queryset(self, filters):
+        return filters.commitments()
+
+    def count(self, filters):
+        return len(self._totals(self.queryset(filters)))
+
+    def _totals(self, queryset):
+        return queryset.totals("issue", "measure", "territory", "year")
+
+    def records(self, queryset):
+        totals = self._totals(queryset)
+        issues = dict(Issue.objects.values_list("pk", "name"))
+        measures = dict(Measure.objects.values_list("pk", "name"))
+        territories = dict(Territory.objects.values_list("pk", "name"))
+        for row in totals:
+            yield row | {
+                "issue": issues[row["issue_id"]],
+                "measure": measures[row["measure_id"]],
+                "territory": territories[row["territory_id"]],
+            }
+
+
+class ActorsExporter(Exporter):
+    """`acteurs`: the directory, every column, re-importable."""
+
+    def __init__(self):
+        super().__init__(
+            name="acteurs",
+            title="Acteurs",
+            columns=[
+                Column("id", "pk", NUMBER),
+                Column("nom", "name"),
+                Column("slug", "slug"),
+                Column("type_acteur", "kind", choices=KINDS),
+                Column("public", lambda r: yes_no(r["is_public_sector"])),
+                Column("institutionnel", lambda r: yes_no(r["is_institutional"])),
+                Column("territoire", lambda r: r["territory__name"] or ""),
+                Column("code_territoire", lambda r: r["territory__code"] or ""),
+                Column("siret", "siret"),
+                Column("site_internet", "website"),
+                Column("courriel", "email"),
+                Column("description", "description"),
+                Column("nombre_engagements", "commitment_count", NUMBER),
+            ],
+        )
+
+    FIELDS = [
+        "pk",
+        "name",
+        "slug",
+        "kind",
+        "is_public_sector",
+        "is_institutional",
+        "territory__name",
+        "territory__code",
+        "siret",
+        "website",
+        "email",
+        "description",
+        "commitment_count",
+    ]
+
+    def queryset(self, filters):
+        queryset = Actor.objects.all()
+        if filters.actor_kind:
+            queryset = queryset.filter(kind=filters.actor_kind)
+        if filters.territory is not None:
+            queryset = queryset.filter(
+                Q(territory=filters.territory) | Q(territory__parent=filters.territory)
+            )
+        return queryset
+
+    def records(self, queryset):
+        return (
+            queryset.annotate(commitment_count=Count("commitments"))
+            .order_by("pk")
+            .values(*self.FIELDS)
+            .iterator(chunk_size=CHUNK)
+        )
+
+
+EXPORTERS = {
+    exporter.name: exporter
+    for exporter in (
+        CommitmentsExporter(),
+        DeliveriesExporter(),
+        SummaryExporter(),
+        ActorsExporter(),
+    )
+}
