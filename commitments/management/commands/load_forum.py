@@ -8,6 +8,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = load_forum()
+        if options["verbosity"] == 0:
+            return
         if created:
             self.stdout.write(self.style.SUCCESS(f"Forum du 10/07/2020 : {created} lignes créées."))
         else:
