@@ -31,7 +31,9 @@ def manager_page(page):
 
 def test_a_manager_filters_downloads_and_opens_reports(manager_page, screenshot):
     page = manager_page
-    page.get_by_role("link", name="Rapports").click()
+    page.get_by_role("navigation", name="Menu principal").get_by_role(
+        "link", name="Rapports"
+    ).click()
     page.get_by_label("Année").fill("2019")
     page.get_by_role("button", name="Appliquer les filtres").click()
     page.wait_for_url("**/rapports/?*year=2019*")
