@@ -415,14 +415,15 @@ class Delivery(models.Model):
     objects = DeliveryQuerySet.as_manager()
     history = HistoricalRecords()
 
-    # Those awaiting review first, then those returned, then the rest; newest first.
+    # Those awaiting review first, then those returned, then the rest; the latest
+    # reported first, so that an agent finds what was just declared at the top.
     REVIEW_ORDERING = [
         models.Case(
             models.When(status=Status.REPORTED, then=models.Value(0)),
             models.When(status=Status.RETURNED, then=models.Value(1)),
             default=models.Value(2),
         ).asc(),
-        "-date",
+        "-reported_at",
         "-pk",
     ]
 

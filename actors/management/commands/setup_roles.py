@@ -7,5 +7,8 @@ class Command(BaseCommand):
     help = "Crée ou met à jour les groupes « Agents de la préfecture » et « Gestionnaires »."
 
     def handle(self, *args, **options):
-        for name, count in setup_roles().items():
+        counts = setup_roles()
+        if options["verbosity"] == 0:
+            return
+        for name, count in counts.items():
             self.stdout.write(f"{name} : {count} permissions")
