@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from actors.forms import ActorFilterForm
 from actors.models import Actor
+from commitments.figures import cached
 from commitments.models import Commitment
 from strategy.models import Territory
 from strategy.pagination import get_page
@@ -51,7 +52,7 @@ def actor_detail(request, slug):
                 .with_list_related_data()
                 .order_by("-year", "pk")[:CANCELLED_SHOWN]
             ),
-            "totals": public.totals(),
+            "totals": cached("actor", public.totals, actor.pk),
             "forums": list(actor.forums.order_by("-date", "pk")),
             "breadcrumb_data": {
                 "links": [{"url": reverse("actor_list"), "title": "Acteurs"}],

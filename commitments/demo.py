@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from actors.models import Actor, Forum, Membership
 from actors.roles import AGENTS, MANAGERS
+from commitments.figures import figures_changed
 from commitments.forum_2020 import FORUM_SLUG
 from commitments.models import Commitment, Delivery
 from strategy.models import Measure, Territory
@@ -157,6 +158,7 @@ def load_demo(*, seed=2020, scale=1, progress=None):
         bar.update(size)
     bar.close()
     _demo_accounts(actors)
+    figures_changed()  # bulk inserts send no post_save signal
     return counts
 
 

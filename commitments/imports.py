@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from actors.models import Actor
 from actors.validators import validate_siret
 from commitments.exports import ActorsExporter, CommitmentsExporter
+from commitments.figures import figures_changed
 from commitments.models import MAX_YEAR, MIN_YEAR, Commitment
 from strategy.models import Measure, Territory
 
@@ -279,6 +280,7 @@ class Importer:
         if updates:
             fields = sorted({name for row in plan.of("update") for name in row.changes})
             bulk_update_with_history(updates, self.model, fields, batch_size=BATCH, default_user=by)
+        figures_changed()  # bulk writes send no post_save signal
         return plan.counts()
 
 

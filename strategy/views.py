@@ -2,6 +2,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from commitments.figures import cached
 from commitments.models import Commitment, Delivery, rows_by
 from strategy.charts import cumulative_line, year_bars
 from strategy.forms import PublicFilterForm
@@ -12,13 +13,30 @@ PAGE_SIZE = 25
 CANCELLED_SHOWN = 50
 
 
+def _keys(values):
+    """The filters as plain values, for cache keys."""
+    return tuple(getattr(value, "pk", value) for value in values.values())
+
+
 def home(request):
     """The strategy at a glance: public planned versus delivered, per issue and unit."""
     public = Commitment.objects.public()
-    filters = PublicFilterForm.from_request(request, years=public.years())
+    filters = PublicFilterForm.from_request(request, years=cached("years", public.years))
     commitments = public.filtered(**filters.values)
-    by_issue = rows_by(commitments.totals("issue"), "issue_id")
-    charts = year_bars(commitments.totals("issue", "year"), key="issue_id")
+    figures = cached(
+        "home",
+        lambda: {
+            "by_issue": commitments.totals("issue"),
+            "by_year": commitments.totals("issue", "year"),
+            "overall": commitments.totals(),
+            "counts": commitments.counted().aggregate(
+                commitments=Count("pk"), actors=Count("actor", distinct=True)
+            ),
+        },
+        *_keys(filters.values),
+    )
+    by_issue = rows_by(figures["by_issue"], "issue_id")
+    charts = year_bars(figures["by_year"], key="issue_id")
     issues = [i for i in filters.issues.values() if filters.values["issue"] in (None, i)]
     for issue in issues:
         issue.unit_totals = by_issue.get(issue.pk, [])
@@ -30,16 +48,16 @@ def home(request):
             "nav": "home",
             "filters": filters,
             "issues": issues,
-            "overall": commitments.totals(),
-            "counts": commitments.counted().aggregate(
-                commitments=Count("pk"), actors=Count("actor", distinct=True)
-            ),
+            "overall": figures["overall"],
+            "counts": figures["counts"],
         },
     )
 
 
 def issue_list(request):
-    by_issue = rows_by(Commitment.objects.public().totals("issue"), "issue_id")
+    by_issue = rows_by(
+        cached("issues", lambda: Commitment.objects.public().totals("issue")), "issue_id"
+    )
     issues = list(Issue.objects.annotate(measure_count=Count("measures")))
     for issue in issues:
         issue.unit_totals = by_issue.get(issue.pk, [])
@@ -57,13 +75,24 @@ def issue_list(request):
 def issue_detail(request, slug):
     issue = get_object_or_404(Issue, slug=slug)
     public = Commitment.objects.public().filter(measure__issue=issue)
-    filters = PublicFilterForm.from_request(request, years=public.years(), with_issue=False)
+    years = cached("issue-years", public.years, issue.pk)
+    filters = PublicFilterForm.from_request(request, years=years, with_issue=False)
     commitments = public.filtered(**filters.values)
-    by_measure = rows_by(commitments.totals("measure"), "measure_id")
+    figures = cached(
+        "issue",
+        lambda: {
+            "by_measure": commitments.totals("measure"),
+            "by_territory": commitments.totals("territory"),
+            "by_year": commitments.totals("year"),
+        },
+        issue.pk,
+        *_keys(filters.values),
+    )
+    by_measure = rows_by(figures["by_measure"], "measure_id")
     measures = list(issue.measures.all())
     for measure in measures:
         measure.unit_totals = by_measure.get(measure.pk, [])
-    by_territory = commitments.totals("territory")
+    by_territory = figures["by_territory"]
     for row in by_territory:
         row["territory"] = filters.territory_by_pk.get(row["territory_id"])
     return render(
@@ -75,7 +104,7 @@ def issue_detail(request, slug):
             "filters": filters,
             "measures": measures,
             "by_territory": by_territory,
-            "by_year": commitments.totals("year"),
+            "by_year": figures["by_year"],
             "breadcrumb_data": {
                 "links": [{"url": reverse("issue_list"), "title": "Enjeux"}],
                 "current": issue.name,
@@ -89,7 +118,16 @@ def measure_detail(request, slug):
     public = Commitment.objects.public().filter(measure=measure)
     listed = public.counted().with_list_related_data().order_by("-year", "title", "pk")
     page = get_page(request, listed, PAGE_SIZE)
-    months = Delivery.objects.public().filter(commitment__measure=measure).cumulative_by_month()
+    figures = cached(
+        "measure",
+        lambda: {
+            "totals": public.totals(),
+            "months": (
+                Delivery.objects.public().filter(commitment__measure=measure).cumulative_by_month()
+            ),
+        },
+        measure.pk,
+    )
     return render(
         request,
         "strategy/measure_detail.html",
@@ -102,8 +140,8 @@ def measure_detail(request, slug):
                 .with_list_related_data()
                 .order_by("-year", "pk")[:CANCELLED_SHOWN]
             ),
-            "totals": public.totals(),
-            "chart": cumulative_line(months, measure.unit),
+            "totals": figures["totals"],
+            "chart": cumulative_line(figures["months"], measure.unit),
             "breadcrumb_data": {
                 "links": [
                     {"url": reverse("issue_list"), "title": "Enjeux"},

@@ -62,3 +62,11 @@ def staff_client(client, staff_agent):
 def fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for attackers, not for the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def no_cache_unless_asked(request, settings):
+    """Pages are measured on their cold path (pinned query counts); the tests marked
+    real_cache use the configured cache (CACHE_URL: Redis in CI) and check freshness."""
+    if request.node.get_closest_marker("real_cache") is None:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
