@@ -6,7 +6,7 @@ PORT ?= 8000
 # The suite runs with production settings (DEBUG off), so it needs a key of its own.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production DEBUG=off
 
-.PHONY: run test quality install migrate demo clean bench-reports
+.PHONY: run serve test quality install migrate demo clean bench bench-reports
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ run: demo
 	@echo "    referent.a et referent.b (référents de deux acteurs fictifs)"
 	@echo ""
 	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# As in production: DEBUG off, hashed and compressed static files served by whitenoise,
+# gunicorn (config/gunicorn.conf.py). Set SECRET_KEY to keep sessions across restarts.
+serve: install
+	DEBUG=off SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+	  $(BIN)/python manage.py collectstatic --no-input -v0
+	$(MAKE) demo
+	DEBUG=off ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	  SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+	  PORT=$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
 
 test: install
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from actors import views as actor_views
+from config.health import healthz
 from strategy import views as strategy_views
 
 admin.site.site_header = "Suivi de la stratégie pauvreté — administration"
@@ -19,4 +20,5 @@ urlpatterns = [
     path("comptes/", include("actors.account_views")),
     path("rapports/", include("commitments.report_views")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]
