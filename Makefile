@@ -54,6 +54,14 @@ quality: install
 	$(BIN)/ruff check .
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
+# On PostgreSQL (DATABASE_URL): builds load_demo --scale 400 once, then prints the table
+# of docs/benchmarks.md (queries, server time, export, load under gunicorn, load_demo).
+bench: install
+	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL=postgres://… (the benchmark runs on PostgreSQL)"; exit 2)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	DEBUG=on $(BIN)/python manage.py migrate --no-input -v0
+	DEBUG=on $(BIN)/python manage.py bench
+
 # On PostgreSQL (DATABASE_URL): loads load_demo --scale 400 if missing, then measures.
 bench-reports: install
 	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL=postgres://… (the benchmark compares with COPY)"; exit 2)

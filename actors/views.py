@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from actors.forms import ActorFilterForm
 from actors.models import Actor
-from commitments.figures import cached
+from commitments.figures import cached, cached_public_page
 from commitments.models import Commitment
 from strategy.models import Territory
 from strategy.pagination import get_page
@@ -12,6 +12,7 @@ PAGE_SIZE = 30
 CANCELLED_SHOWN = 50
 
 
+@cached_public_page
 def actor_list(request):
     filters = ActorFilterForm(
         request.GET, territories=Territory.objects.order_by("parent_id", "name", "pk")
@@ -35,6 +36,7 @@ def actor_list(request):
     )
 
 
+@cached_public_page
 def actor_detail(request, slug):
     actor = get_object_or_404(Actor.objects.select_related("territory"), slug=slug)
     public = Commitment.objects.public().filter(actor=actor)

@@ -6,13 +6,15 @@ volume; the same seed gives the same data. Rows are bulk-inserted, so they carry
 history entry of their own until someone changes them.
 """
 
+import csv
 import datetime
+import io
 import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -143,18 +145,18 @@ def load_demo(*, seed=2020, scale=1, progress=None):
         for commitment in commitments:
             made = _demo_deliveries(rng, commitment, today)
             commitment.delivered_amount = sum(
-                (d.amount for d in made if d.status == Delivery.Status.VALIDATED), Decimal(0)
+                (d[1] for d in made if d[2] == Delivery.Status.VALIDATED), Decimal(0)
             )
             deliveries.append(made)
         Commitment.objects.bulk_create(commitments, batch_size=CHUNK)
-        flat = []
-        for commitment, made in zip(commitments, deliveries, strict=True):
-            for delivery in made:
-                delivery.commitment = commitment
-                flat.append(delivery)
-        Delivery.objects.bulk_create(flat, batch_size=CHUNK)
+        rows = [
+            (commitment.pk, *made_row)
+            for commitment, made in zip(commitments, deliveries, strict=True)
+            for made_row in made
+        ]
+        _insert_deliveries(rows, reported_at=timezone.now())
         counts["commitments"] += len(commitments)
-        counts["deliveries"] += len(flat)
+        counts["deliveries"] += len(rows)
         bar.update(size)
     bar.close()
     _demo_accounts(actors)
@@ -216,22 +218,63 @@ def _demo_deliveries(rng, commitment, today):
     for _ in range(count):
         status = _weighted(rng, _DELIVERY_STATUSES)
         date = first_day + datetime.timedelta(days=rng.randrange((last_day - first_day).days + 1))
-        reviewed_at = timezone.make_aware(
-            datetime.datetime.combine(date, datetime.time(10)) + datetime.timedelta(days=7)
+        reviewed_at = datetime.datetime.combine(
+            date + datetime.timedelta(days=7), datetime.time(10), tzinfo=datetime.UTC
         )
         made.append(
-            Delivery(
-                date=date,
-                amount=share,
-                status=status,
-                comment="Réalisation fictive (démo).",
-                reviewed_at=None if status == Delivery.Status.REPORTED else reviewed_at,
-                return_reason=rng.choice(_RETURN_REASONS)
-                if status == Delivery.Status.RETURNED
-                else "",
+            (
+                date,
+                share,
+                status,
+                None if status == Delivery.Status.REPORTED else reviewed_at,
+                rng.choice(_RETURN_REASONS) if status == Delivery.Status.RETURNED else "",
             )
         )
     return made
+
+
+DELIVERY_COLUMNS = [
+    "commitment_id",
+    "date",
+    "amount",
+    "status",
+    "reviewed_at",
+    "return_reason",
+    "comment",
+    "reported_at",
+]
+DEMO_COMMENT = "Réalisation fictive (démo)."
+
+
+def _insert_deliveries(rows, *, reported_at):
+    """Rows of (commitment id, date, amount, status, reviewed at, return reason).
+
+    On PostgreSQL through COPY, several times faster than INSERT for the hundreds of
+    thousands of rows of a large demo; elsewhere through bulk_create.
+    """
+    if connection.vendor != "postgresql":
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    **dict(zip(DELIVERY_COLUMNS, (*row, DEMO_COMMENT, reported_at), strict=True))
+                )
+                for row in rows
+            ],
+            batch_size=CHUNK,
+        )
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([*row, DEMO_COMMENT, reported_at.isoformat()])
+    buffer.seek(0)
+    table = Delivery._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {table} ({', '.join(DELIVERY_COLUMNS)}) FROM STDIN "
+            "WITH (FORMAT csv, FORCE_NOT_NULL (return_reason, comment))",
+            buffer,
+        )
 
 
 def _demo_accounts(actors):

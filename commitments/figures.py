@@ -1,4 +1,4 @@
-"""The public figures (totals, charts' data) through Django's cache, never stale.
+"""The public figures (totals, charts' data) and pages through Django's cache, never stale.
 
 Every cached value is stored under the current *figures version*. Any committed write to
 the models the figures are made of sets a new version, so the next request computes
@@ -6,12 +6,14 @@ fresh figures; old entries simply age out. Signals catch every save and delete, 
 the path (admin, actor area, import, shell); bulk writes call figures_changed() themselves.
 """
 
+import functools
 import hashlib
 import uuid
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
 
 VERSION_KEY = "figures:version"
 TIMEOUT = 60 * 60
@@ -26,15 +28,42 @@ def _version():
     return version
 
 
+def _key(name, *parts):
+    digest = hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+    return f"figures:{_version()}:{name}:{digest}"
+
+
 def cached(name, compute, *parts):
     """compute() once per figures version and set of parts (filters, slugs…)."""
-    digest = hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
-    key = f"figures:{_version()}:{name}:{digest}"
+    key = _key(name, *parts)
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, TIMEOUT)
     return value
+
+
+def cached_public_page(view):
+    """Anonymous visitors all see the same page: keep it whole, under the figures version.
+
+    Signed-in users (whose header differs) and anything but GET always go to the view.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "GET" or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = _key("page", request.get_full_path())
+        page = cache.get(key)
+        if page is not None:
+            status, content_type, content = page
+            return HttpResponse(content, status=status, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            cache.set(key, (200, response["Content-Type"], response.content), TIMEOUT)
+        return response
+
+    return wrapper
 
 
 def figures_changed():
@@ -47,11 +76,14 @@ def _on_write(sender, **kwargs):
 
 
 def connect_signals():
-    from actors.models import Actor
+    from actors.models import Actor, Forum
     from commitments.models import Commitment, Delivery
     from strategy.models import Issue, Measure, Territory
 
-    for model in (Commitment, Delivery, Actor, Issue, Measure, Territory):
+    m2m_changed.connect(
+        _on_write, sender=Forum.participants.through, dispatch_uid="figures-forum-participants"
+    )
+    for model in (Commitment, Delivery, Actor, Forum, Issue, Measure, Territory):
         post_save.connect(_on_write, sender=model, dispatch_uid=f"figures-save-{model.__name__}")
         post_delete.connect(
             _on_write, sender=model, dispatch_uid=f"figures-delete-{model.__name__}"

@@ -2,7 +2,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from commitments.figures import cached
+from commitments.figures import cached, cached_public_page
 from commitments.models import Commitment, Delivery, rows_by
 from strategy.charts import cumulative_line, year_bars
 from strategy.forms import PublicFilterForm
@@ -18,6 +18,7 @@ def _keys(values):
     return tuple(getattr(value, "pk", value) for value in values.values())
 
 
+@cached_public_page
 def home(request):
     """The strategy at a glance: public planned versus delivered, per issue and unit."""
     public = Commitment.objects.public()
@@ -54,6 +55,7 @@ def home(request):
     )
 
 
+@cached_public_page
 def issue_list(request):
     by_issue = rows_by(
         cached("issues", lambda: Commitment.objects.public().totals("issue")), "issue_id"
@@ -72,6 +74,7 @@ def issue_list(request):
     )
 
 
+@cached_public_page
 def issue_detail(request, slug):
     issue = get_object_or_404(Issue, slug=slug)
     public = Commitment.objects.public().filter(measure__issue=issue)
@@ -113,6 +116,7 @@ def issue_detail(request, slug):
     )
 
 
+@cached_public_page
 def measure_detail(request, slug):
     measure = get_object_or_404(Measure.objects.select_related("issue"), slug=slug)
     public = Commitment.objects.public().filter(measure=measure)

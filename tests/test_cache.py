@@ -133,3 +133,21 @@ def test_filters_have_their_own_cache_entries(client):
     assert "10 000 000 € réalisés sur 10 000 000 €" in text(client, "/?year=2019")
     assert "11 500 000 €" in text(client, "/")
     assert "1 500 000 €" in text(client, "/?year=2020&issue=urgence-sociale")
+
+
+def test_signed_in_visitors_never_get_the_anonymous_page(client, contact_a):
+    assert "Se connecter" in text(client, "/")  # now cached for anonymous visitors
+    client.force_login(contact_a)
+    page = text(client, "/")
+    assert "Se déconnecter" in page and "Se connecter " not in page
+
+
+def test_a_forum_participation_shows_at_once_on_the_actor_page(client):
+    from actors.models import Actor, Forum
+
+    address = "/acteurs/conseil-regional-hauts-de-france/"
+    actor = Actor.objects.get(slug="conseil-regional-hauts-de-france")
+    Forum.objects.get().participants.remove(actor)
+    assert "aucun forum" in text(client, address)
+    Forum.objects.get().participants.add(actor)
+    assert "Forum régional des acteurs" in text(client, address)
