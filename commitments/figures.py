@@ -19,27 +19,38 @@ VERSION_KEY = "figures:version"
 TIMEOUT = 60 * 60
 
 
-def _version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    return version
+def _new_version():
+    version = uuid.uuid4().hex
+    cache.add(VERSION_KEY, version, None)
+    return cache.get(VERSION_KEY) or version
 
 
 def _key(name, *parts):
     digest = hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
-    return f"figures:{_version()}:{name}:{digest}"
+    return f"figures:{name}:{digest}"
+
+
+def _lookup(key):
+    """(current version, the entry's value if it was stored under that version).
+
+    One round trip to the cache: entries carry their version instead of being keyed
+    by it, so the version and the entry come back together.
+    """
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or _new_version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return version, entry[1]
+    return version, None
 
 
 def cached(name, compute, *parts):
     """compute() once per figures version and set of parts (filters, slugs…)."""
     key = _key(name, *parts)
-    value = cache.get(key)
+    version, value = _lookup(key)
     if value is None:
         value = compute()
-        cache.set(key, value, TIMEOUT)
+        cache.set(key, (version, value), TIMEOUT)
     return value
 
 
@@ -54,13 +65,13 @@ def cached_public_page(view):
         if request.method != "GET" or request.user.is_authenticated:
             return view(request, *args, **kwargs)
         key = _key("page", request.get_full_path())
-        page = cache.get(key)
+        version, page = _lookup(key)
         if page is not None:
-            status, content_type, content = page
-            return HttpResponse(content, status=status, content_type=content_type)
+            content_type, content = page
+            return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:
-            cache.set(key, (200, response["Content-Type"], response.content), TIMEOUT)
+            cache.set(key, (version, (response["Content-Type"], response.content)), TIMEOUT)
         return response
 
     return wrapper

@@ -1,5 +1,5 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 
@@ -13,3 +13,21 @@ def healthz(request):
     except Exception:  # noqa: BLE001 - any failure means "not healthy", and no detail leaks
         return JsonResponse({"status": "indisponible"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+ROBOTS = "\n".join(
+    [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /espace/",
+        "Disallow: /comptes/",
+        "Disallow: /rapports/",
+        "",
+    ]
+)
+
+
+def robots_txt(request):
+    """Public pages may be indexed; the private areas may not. (Also the benchmark's
+    trivial view: no query, no template.)"""
+    return HttpResponse(ROBOTS, content_type="text/plain; charset=utf-8")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from actors import views as actor_views
-from config.health import healthz
+from config.health import healthz, robots_txt
 from strategy import views as strategy_views
 
 admin.site.site_header = "Suivi de la stratégie pauvreté — administration"
@@ -21,4 +21,5 @@ urlpatterns = [
     path("rapports/", include("commitments.report_views")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots_txt"),
 ]

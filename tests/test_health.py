@@ -27,3 +27,10 @@ def test_healthz_answers_503_without_detail_when_the_database_fails(client):
         connection.settings_dict["NAME"] = original
     assert response.status_code == 503
     assert response.json() == {"status": "indisponible"}
+
+
+def test_robots_txt_keeps_private_areas_out_of_search_engines(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert "Disallow: /espace/" in response.content.decode()
+    assert "Disallow: /enjeux/" not in response.content.decode()
