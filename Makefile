@@ -38,10 +38,12 @@ run: demo
 
 # As in production: DEBUG off, hashed and compressed static files served by whitenoise,
 # gunicorn (config/gunicorn.conf.py). Set SECRET_KEY to keep sessions across restarts.
+# Loads the press release's facts (idempotent), never the fictional demo.
 serve: install
 	DEBUG=off SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	  $(BIN)/python manage.py collectstatic --no-input -v0
-	$(MAKE) demo
+	$(MAKE) migrate
+	DEBUG=on $(BIN)/python manage.py load_forum
 	DEBUG=off ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	  SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	  PORT=$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
