@@ -1,5 +1,6 @@
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from actors.forms import ActorFilterForm
 from actors.models import Actor
@@ -12,6 +13,7 @@ PAGE_SIZE = 30
 CANCELLED_SHOWN = 50
 
 
+@require_safe
 @cached_public_page
 def actor_list(request):
     filters = ActorFilterForm(
@@ -36,6 +38,7 @@ def actor_list(request):
     )
 
 
+@require_safe
 @cached_public_page
 def actor_detail(request, slug):
     actor = get_object_or_404(Actor.objects.select_related("territory"), slug=slug)

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpResponseBadRequest, Streaming
 from django.shortcuts import render
 from django.urls import path
 from django.utils.html import escape
+from django.views.decorators.http import require_safe
 from dsfr.forms import DsfrBaseForm
 
 from actors.models import Actor
@@ -103,6 +104,7 @@ def xlsx_response(exporter, queryset):
 
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
+@require_safe
 def index(request):
     form = ReportFilterForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else True
@@ -127,6 +129,7 @@ def index(request):
 
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
+@require_safe
 def download(request, name, extension):
     exporter = EXPORTERS.get(name)
     if exporter is None:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from actors.models import Actor
 from commitments.forms import DeliveryForm
@@ -30,6 +31,7 @@ def get_delivery_for(user, pk):
 
 
 @login_required
+@require_safe
 def home(request):
     actors = list(Actor.objects.filter(memberships__user=request.user).order_by("name", "pk"))
     commitments = Commitment.objects.for_user(request.user)

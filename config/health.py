@@ -1,9 +1,11 @@
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 
 @never_cache
+@require_safe
 def healthz(request):
     """200 when the database answers, 503 otherwise; says nothing more."""
     try:
@@ -27,6 +29,7 @@ ROBOTS = "\n".join(
 )
 
 
+@require_safe
 def robots_txt(request):
     """Public pages may be indexed; the private areas may not. (Also the benchmark's
     trivial view: no query, no template.)"""

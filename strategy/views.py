@@ -1,6 +1,7 @@
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from commitments.figures import cached, cached_public_page
 from commitments.models import Commitment, Delivery, rows_by
@@ -18,6 +19,7 @@ def _keys(values):
     return tuple(getattr(value, "pk", value) for value in values.values())
 
 
+@require_safe
 @cached_public_page
 def home(request):
     """The strategy at a glance: public planned versus delivered, per issue and unit."""
@@ -55,6 +57,7 @@ def home(request):
     )
 
 
+@require_safe
 @cached_public_page
 def issue_list(request):
     by_issue = rows_by(
@@ -74,6 +77,7 @@ def issue_list(request):
     )
 
 
+@require_safe
 @cached_public_page
 def issue_detail(request, slug):
     issue = get_object_or_404(Issue, slug=slug)
@@ -116,6 +120,7 @@ def issue_detail(request, slug):
     )
 
 
+@require_safe
 @cached_public_page
 def measure_detail(request, slug):
     measure = get_object_or_404(Measure.objects.select_related("issue"), slug=slug)

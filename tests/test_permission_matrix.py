@@ -1,0 +1,216 @@
+"""Every URL of the project, for every role, GET and POST: the expected answer, never a 500.
+
+The URLs come from the resolver, so a new page that is not listed here fails
+test_every_url_pattern_is_in_the_matrix.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from actors.roles import AGENTS, MANAGERS, setup_roles
+from commitments.forum_2020 import load_forum
+from commitments.models import Commitment
+from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "contact_a", "contact_b", "manager", "agent", "superuser"]
+DOMAIN_APPS = {"strategy", "actors", "commitments"}
+LOGIN = "/comptes/connexion/"
+ADMIN_LOGIN = "/admin/login/"
+
+
+def walk(patterns, prefix="", namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            space = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), space)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), f"{namespace}{pattern.name}"
+
+
+@pytest.fixture
+def world():
+    setup_roles()
+    load_forum()
+    actor_a, actor_b = ActorFactory(name="Acteur A"), ActorFactory(name="Acteur B")
+    users = {
+        "contact_a": MembershipFactory(actor=actor_a, user=UserFactory(username="ca")).user,
+        "contact_b": MembershipFactory(actor=actor_b, user=UserFactory(username="cb")).user,
+        "manager": UserFactory(username="gest", is_staff=True),
+        "agent": UserFactory(username="agent", is_staff=True),
+        "superuser": UserFactory(username="root", is_staff=True, is_superuser=True),
+    }
+    users["manager"].groups.add(Group.objects.get(name=MANAGERS))
+    users["agent"].groups.add(Group.objects.get(name=AGENTS))
+    commitment = CommitmentFactory(actor=actor_a, year=2021, is_public=False)
+    delivery = commitment.report_delivery(
+        amount=Decimal(1), date=datetime.date(2021, 2, 1), by=users["contact_a"]
+    )
+    delivery.return_for_revision(by=users["agent"], reason="À revoir")
+    return {"users": users, "commitment": commitment, "delivery": delivery}
+
+
+def project_urls(world):
+    """name -> (address, {role: (GET status, POST status)}); redirects as 302."""
+    commitment, delivery = world["commitment"], world["delivery"]
+    everyone = dict.fromkeys(ROLES, (200, 405))
+    signed_in = {"anonymous": (302, 302)} | dict.fromkeys(ROLES[1:], (200, 200))
+    owner_only = {
+        "anonymous": (302, 302),
+        "contact_a": (200, 200),
+        "contact_b": (404, 404),
+        "manager": (404, 404),
+        "agent": (404, 404),
+        "superuser": (404, 404),
+    }
+    reports = {
+        "anonymous": (302, 302),
+        "contact_a": (403, 403),
+        "contact_b": (403, 403),
+        "manager": (200, 405),
+        "agent": (200, 405),
+        "superuser": (200, 405),
+    }
+    public_form = dict.fromkeys(ROLES, (200, 200))
+    token_page = dict.fromkeys(ROLES, (200, 200))  # an invalid link says so, to anyone
+    return {
+        "home": ("/", everyone),
+        "issue_list": ("/enjeux/", everyone),
+        "issue_detail": ("/enjeux/urgence-sociale/", everyone),
+        "measure_detail": ("/mesures/places-hebergement-urgence/", everyone),
+        "actor_list": ("/acteurs/", everyone),
+        "actor_detail": ("/acteurs/diplp/", everyone),
+        "healthz": ("/healthz", everyone),
+        "robots_txt": ("/robots.txt", everyone),
+        "space:home": ("/espace/", signed_in | dict.fromkeys(ROLES[1:], (200, 405))),
+        "space:commitment": (f"/espace/engagements/{commitment.pk}/", owner_only),
+        "space:correct_delivery": (f"/espace/realisations/{delivery.pk}/corriger/", owner_only),
+        "accounts:login": (LOGIN, {"anonymous": (200, 200)} | dict.fromkeys(ROLES[1:], (302, 302))),
+        "accounts:logout": ("/comptes/deconnexion/", dict.fromkeys(ROLES, (405, 302))),
+        "accounts:password_change": ("/comptes/mot-de-passe/", signed_in),
+        "accounts:password_change_done": (
+            "/comptes/mot-de-passe/change/",
+            signed_in | dict.fromkeys(ROLES[1:], (200, 405)),
+        ),
+        "accounts:password_reset": ("/comptes/mot-de-passe/oubli/", public_form),
+        "accounts:password_reset_done": ("/comptes/mot-de-passe/oubli/envoye/", everyone),
+        "accounts:password_reset_confirm": ("/comptes/reinitialisation/MQ/faux-jeton/", token_page),
+        "accounts:password_reset_complete": ("/comptes/reinitialisation/terminee/", everyone),
+        "accounts:invitation": ("/comptes/invitation/MQ/faux-jeton/", token_page),
+        "reports:index": ("/rapports/", reports),
+        "reports:csv": ("/rapports/engagements.csv", reports),
+        "reports:xlsx": ("/rapports/engagements.xlsx", reports),
+    }
+
+
+def client_for(client, world, role):
+    client.logout()
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    return client
+
+
+def test_every_url_pattern_is_in_the_matrix(world):
+    known = set(project_urls(world))
+    for route, name in walk(get_resolver().url_patterns):
+        if route.startswith("admin/"):
+            continue
+        assert name in known, f"{route} ({name}) is not in the permission matrix"
+
+
+def test_every_project_url_answers_each_role_as_expected(client, world):
+    checked = 0
+    for name, (address, expected) in project_urls(world).items():
+        for role in ROLES:
+            for method, status in zip(("get", "post"), expected[role], strict=True):
+                response = getattr(client_for(client, world, role), method)(address)
+                assert response.status_code == status, (name, role, method, response.status_code)
+                if status == 302 and role == "anonymous" and name != "accounts:logout":
+                    assert response["Location"].startswith(LOGIN), (name, role)
+                checked += 1
+    assert checked == len(project_urls(world)) * len(ROLES) * 2
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/espace/engagements/999999/",
+        "/espace/realisations/999999/corriger/",
+        "/enjeux/999999/",
+        "/mesures/inconnue/",
+        "/acteurs/personne/",
+        "/rapports/inconnu.csv",
+    ],
+)
+def test_unknown_ids_give_404_never_500(client, world, address):
+    for role in ROLES:
+        response = client_for(client, world, role).get(address)
+        assert response.status_code in (302, 403, 404), (address, role, response.status_code)
+        if role in ("contact_a", "superuser") and "rapports" not in address:
+            assert response.status_code == 404
+
+
+def admin_expectation(model, page, role):
+    """What each role gets on an admin page: the login page, 403, or the page."""
+    if role in ("anonymous", "contact_a", "contact_b"):
+        return 302
+    if role == "superuser":
+        return 200
+    app = model._meta.app_label
+    if role == "manager":
+        if app in DOMAIN_APPS and page in ("changelist", "change", "history"):
+            return 200
+        return 403
+    # the prefecture's agents
+    if app in DOMAIN_APPS:
+        return 200
+    unlocking = ("axes.AccessAttempt", "axes.AccessFailureLog")
+    if model._meta.label in unlocking and page in ("changelist", "change", "history", "delete"):
+        return 200
+    if model._meta.label == "auth.User" and page in ("changelist", "change", "history"):
+        return 200
+    return 403
+
+
+def admin_pages(world):
+    objects = {
+        Commitment: world["commitment"],
+        type(world["delivery"]): world["delivery"],
+    }
+    for model in admin.site._registry:
+        obj = objects.get(model) or model._default_manager.order_by("pk").first()
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        yield model, "changelist", reverse(f"{prefix}_changelist")
+        yield model, "add", reverse(f"{prefix}_add")
+        if obj is not None:
+            for page in ("change", "history", "delete"):
+                yield model, page, reverse(f"{prefix}_{page}", args=[obj.pk])
+
+
+def test_every_admin_page_answers_each_role_as_expected(client, world):
+    checked = 0
+    for model, page, address in admin_pages(world):
+        for role in ROLES:
+            expected = admin_expectation(model, page, role)
+            session = client_for(client, world, role)
+            response = session.get(address)
+            status = response.status_code
+            if page == "add" and expected == 200 and model._meta.app_label == "axes":
+                expected = 403  # access attempts are written by django-axes alone
+            assert status == expected, (model._meta.label, page, role, status)
+            if expected == 302:
+                assert response["Location"].startswith(ADMIN_LOGIN)
+            # POST without confirmation or data: a form with errors, never a write or a 500
+            if page in ("add", "change", "delete"):
+                response = session.post(address, {})
+                assert response.status_code in (200, 302, 403), (model._meta.label, page, role)
+                assert response.status_code != 302 or expected == 302 or page == "change"
+            checked += 1
+    assert checked > 200
+    assert Commitment.objects.filter(pk=world["commitment"].pk).exists()
