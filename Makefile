@@ -6,7 +6,7 @@ PORT ?= 8000
 # The suite runs with production settings (DEBUG off), so it needs a key of its own.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production DEBUG=off
 
-.PHONY: run serve test quality install migrate demo clean bench bench-reports
+.PHONY: run serve test quality install migrate demo clean bench bench-reports backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,14 @@ bench-reports: install
 	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL=postgres://… (the benchmark compares with COPY)"; exit 2)
 	DEBUG=on $(BIN)/python manage.py migrate --no-input -v0
 	DEBUG=on $(BIN)/python manage.py bench_reports
+
+# pg_dump / pg_restore on PostgreSQL, a consistent copy of the file on SQLite.
+backup: install
+	DEBUG=on $(BIN)/python manage.py backup $(if $(FILE),--output $(FILE),)
+
+restore: install
+	@test -n "$(FILE)" || (echo "make restore FILE=backups/suivi-….dump"; exit 2)
+	DEBUG=on $(BIN)/python manage.py restore $(FILE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
