@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 # The suite runs with production settings (DEBUG off), so it needs a key of its own.
-TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production DEBUG=off
+TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production DEBUG=off HTTPS=off
 
 .PHONY: run serve test quality install migrate demo clean bench bench-reports backup restore
 
@@ -44,7 +44,7 @@ serve: install
 	  $(BIN)/python manage.py collectstatic --no-input -v0
 	$(MAKE) migrate
 	DEBUG=on $(BIN)/python manage.py load_forum
-	DEBUG=off ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	DEBUG=off HTTPS=$${HTTPS:-off} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	  SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	  PORT=$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
 

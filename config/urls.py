@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -19,7 +20,7 @@ urlpatterns = [
     path("espace/", include("commitments.urls")),
     path("comptes/", include("actors.account_views")),
     path("rapports/", include("commitments.report_views")),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots_txt"),
 ]

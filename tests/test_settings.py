@@ -62,3 +62,46 @@ def test_every_variable_read_is_listed_in_env_example():
     listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read, "no variable found: the pattern no longer matches settings.py"
     assert read <= listed, f"missing from .env.example: {read - listed}"
+
+
+def test_production_settings_pass_the_deploy_check():
+    import secrets
+
+    # As a server would be started: without the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE.
+    unset = {"DEBUG", "SECRET_KEY", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **base,
+            "DEBUG": "off",
+            "SECRET_KEY": secrets.token_urlsafe(60),
+            "ALLOWED_HOSTS": "suivi.example.gouv.fr",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_https_is_on_by_default_in_production():
+    result = settings_of(SECRET_KEY="k")
+    assert result.returncode == 0
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, "
+        "s.X_FRAME_OPTIONS)"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HTTPS"}}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "k"},
+    ).stdout.split()
+    assert out == ["True", "True", "True", "DENY"]
