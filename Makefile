@@ -6,7 +6,7 @@ PORT ?= 8000
 # The suite runs with production settings (DEBUG off), so it needs a key of its own.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production DEBUG=off HTTPS=off
 
-.PHONY: run serve test quality install migrate demo clean bench bench-reports backup restore
+.PHONY: run serve test quality install migrate demo clean bench bench-reports backup restore loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ bench-reports: install
 	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL=postgres://… (the benchmark compares with COPY)"; exit 2)
 	DEBUG=on $(BIN)/python manage.py migrate --no-input -v0
 	DEBUG=on $(BIN)/python manage.py bench_reports
+
+# Mixed traffic against gunicorn on loopback (PostgreSQL, demo loaded): DURATION seconds,
+# CLIENTS concurrent clients; RESTART=1 restarts PostgreSQL half-way.
+loadtest: install
+	DEBUG=on $(BIN)/python manage.py loadtest --duration $${DURATION:-60} --clients $${CLIENTS:-50} $(if $(RESTART),--restart-postgres,)
 
 # pg_dump / pg_restore on PostgreSQL, a consistent copy of the file on SQLite.
 backup: install
