@@ -4,7 +4,6 @@ import datetime
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,7 +15,9 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
+        # SystemExit, not ImproperlyConfigured: manage.py swallows the latter at first and
+        # then fails later with a long, unrelated traceback; this stops with one line.
+        raise SystemExit(
             "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
             "(a long random string), or DEBUG=on on a developer's machine."
         )
