@@ -6,6 +6,8 @@ from actors import views as actor_views
 from config.health import healthz, robots_txt
 from strategy import views as strategy_views
 
+handler500 = "config.errors.server_error"
+
 admin.site.site_header = "Suivi de la stratégie pauvreté — administration"
 admin.site.site_title = "Suivi stratégie pauvreté"
 admin.site.index_title = "Préfecture de la région Hauts-de-France"

@@ -6,7 +6,7 @@ report answered by the redirect to the commitment page, a validation answered by
 redirect to the list. At the end the database's delivered total must have grown by
 exactly the deliveries the agents saw validated, and every report a contact saw
 confirmed must be in the database. --restart-postgres restarts PostgreSQL half-way:
-requests fail during the restart, the server must recover by itself, and nothing
+requests fail during the restart (503), the server must recover by itself, and nothing
 confirmed may be lost (a request cut by the restart may have committed without its
 client hearing it, so there the database may hold more than was seen, never less).
 """
