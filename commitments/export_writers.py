@@ -59,19 +59,33 @@ def _csv_formatter(kind, dialect):
     return lambda value: _cell_for_csv(value, dialect)
 
 
+def _writer(dialect):
+    if dialect not in DIALECTS:
+        raise ValueError(dialect)
+    return csv.writer(_Echo(), delimiter=";" if dialect == "excel" else ",", lineterminator="\r\n")
+
+
+def csv_header(headers, dialect):
+    """The header line; excel's starts with a BOM so that French Excel reads UTF-8."""
+    head = _writer(dialect).writerow(headers)
+    return ("\ufeff" + head) if dialect == "excel" else head
+
+
+def csv_cell(text, dialect):
+    """One text cell exactly as csv_chunks writes it (for constants the database writes)."""
+    if not text:
+        return ""
+    return _writer(dialect).writerow([defuse(text)]).removesuffix("\r\n")
+
+
 def csv_chunks(headers, rows, dialect="excel", kinds=None):
     """Text chunks of the CSV file, a few hundred rows at a time (constant memory).
 
     excel: `;`, decimal comma, dd/mm/yyyy, with a BOM so that French Excel reads UTF-8;
     csv: RFC 4180 (`,`, CRLF), decimal point, ISO dates, no BOM.
     """
-    if dialect not in DIALECTS:
-        raise ValueError(dialect)
-    writer = csv.writer(
-        _Echo(), delimiter=";" if dialect == "excel" else ",", lineterminator="\r\n"
-    )
-    head = writer.writerow(headers)
-    yield ("\ufeff" + head) if dialect == "excel" else head
+    writer = _writer(dialect)
+    yield csv_header(headers, dialect)
     lines = []
     if kinds is None:
         formatters = [lambda value: _cell_for_csv(value, dialect)] * len(headers)

@@ -1,16 +1,40 @@
 """Reports: one exporter per report, a column spec and a row generator (after pretix's
-exporters). commitments/export_writers.py turns the rows into CSV or XLSX."""
+exporters). commitments/export_writers.py turns the rows into CSV or XLSX; on PostgreSQL,
+commitments/export_sql.py has the database write the CSV lines of the larger reports."""
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, NullIf, Round
 
 from actors.models import Actor
-from commitments.export_writers import DATE, NUMBER, RATE, TEXT, csv_chunks, write_xlsx
+from commitments.export_sql import Line, NumberCell, TextCell, WrittenCell, copy_lines
+from commitments.export_writers import (
+    DATE,
+    DIALECTS,
+    NUMBER,
+    RATE,
+    TEXT,
+    csv_cell,
+    csv_chunks,
+    csv_header,
+    write_xlsx,
+)
 from commitments.models import Commitment, Delivery
 from strategy.models import Issue, Measure, Territory
 from strategy.units import Unit
@@ -30,6 +54,40 @@ def yes_no(value):
     return "oui" if value else "non"
 
 
+# Derived values: the same value computed in Python (a record -> value) and in SQL.
+
+
+@dataclass(frozen=True)
+class YesNo:
+    field: str
+
+    def __call__(self, record):
+        return yes_no(record[self.field])
+
+    def expression(self):
+        return Case(When(**{self.field: True}, then=Value("oui")), default=Value("non"))
+
+
+@dataclass(frozen=True)
+class Rate:
+    """delivered / planned to four places, rounded half up as PostgreSQL's round() does;
+    None when nothing is planned."""
+
+    planned: str
+    delivered: str
+
+    def __call__(self, record):
+        planned = record[self.planned]
+        if not planned:
+            return None
+        return (record[self.delivered] / planned).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
+
+    def expression(self):
+        # 24 places before rounding: no quotient of two amounts is that close to a tie.
+        exact = Cast(F(self.delivered), DecimalField(max_digits=40, decimal_places=24))
+        return Round(exact / NullIf(F(self.planned), Value(Decimal(0))), 4)
+
+
 @dataclass(frozen=True)
 class Column:
     """A report column: its header, where its value comes from, how it is written.
@@ -42,6 +100,26 @@ class Column:
     source: str | Callable[[dict], Any]
     kind: str = TEXT
     choices: tuple = ()
+
+    def sql_cell(self, dialect):
+        """The cell as the database writes it (export_sql), or None if only Python can."""
+        if self.choices:
+            cells = [
+                When(**{self.source: code}, then=Value(csv_cell(str(label), dialect)))
+                for code, label in self.choices
+            ]
+            return WrittenCell(Case(*cells, default=Value(""), output_field=TextField()), dialect)
+        if isinstance(self.source, str):
+            value = F(self.source)
+        elif hasattr(self.source, "expression"):
+            value = self.source.expression()
+        else:
+            return None
+        if self.kind == TEXT:
+            return TextCell(value, dialect)
+        if self.kind in (NUMBER, RATE):
+            return NumberCell(value, dialect)
+        return None  # dates and times keep Python's formatting
 
     def getter(self):
         """A function record -> value, built once per export (labels translated once)."""
@@ -90,8 +168,19 @@ class Exporter:
     def kinds(self):
         return [column.kind for column in self.columns]
 
+    # True where ordered() gives the rows and every column has an SQL cell.
+    sql_lines = False
+
     def csv_chunks(self, queryset, dialect="excel"):
-        """The report as CSV text chunks (see export_writers.csv_chunks)."""
+        """The report as CSV text chunks: written by PostgreSQL where it can, or by
+        export_writers.csv_chunks; the same text either way."""
+        if dialect not in DIALECTS:
+            raise ValueError(dialect)
+        if self.sql_lines and connection.vendor == "postgresql":
+            cells = [column.sql_cell(dialect) for column in self.columns]
+            if all(cell is not None for cell in cells):
+                lines = self.ordered(queryset).annotate(line=Line(cells, dialect))
+                return copy_lines(lines, csv_header(self.headers, dialect))
         return csv_chunks(self.headers, self.rows(queryset), dialect, kinds=self.kinds)
 
     def xlsx(self, queryset):
@@ -104,6 +193,10 @@ class Exporter:
     def records(self, queryset) -> Iterable[dict]:
         raise NotImplementedError
 
+    def ordered(self, queryset) -> QuerySet:
+        """The rows in report order, with what the columns need annotated."""
+        return queryset.order_by("pk")
+
     def count(self, filters: ReportFilters) -> int:
         return self.queryset(filters).count()
 
@@ -111,16 +204,6 @@ class Exporter:
         getters = [column.getter() for column in self.columns]
         for record in self.records(queryset):
             yield [get(record) for get in getters]
-
-
-def _rate(planned_key, delivered_key):
-    def rate(record):
-        planned = record[planned_key]
-        if not planned:
-            return None
-        return (record[delivered_key] / planned).quantize(_FOUR_PLACES)
-
-    return rate
 
 
 class CommitmentsExporter(Exporter):
@@ -144,10 +227,10 @@ class CommitmentsExporter(Exporter):
                 Column("intitule", "title"),
                 Column("description", "description"),
                 Column("statut", "status", choices=STATUSES),
-                Column("public", lambda r: yes_no(r["is_public"])),
+                Column("public", YesNo("is_public")),
                 Column("prevu", "planned_amount", NUMBER),
                 Column("realise", "delivered_amount", NUMBER),
-                Column("taux_realisation", _rate("planned_amount", "delivered_amount"), RATE),
+                Column("taux_realisation", Rate("planned_amount", "delivered_amount"), RATE),
             ],
         )
 
@@ -170,11 +253,13 @@ class CommitmentsExporter(Exporter):
         "delivered_amount",
     ]
 
+    sql_lines = True
+
     def queryset(self, filters):
         return filters.commitments()
 
     def records(self, queryset):
-        return queryset.order_by("pk").values(*self.FIELDS).iterator(chunk_size=CHUNK)
+        return self.ordered(queryset).values(*self.FIELDS).iterator(chunk_size=CHUNK)
 
 
 class DeliveriesExporter(Exporter):
@@ -290,8 +375,8 @@ class ActorsExporter(Exporter):
                 Column("nom", "name"),
                 Column("slug", "slug"),
                 Column("type_acteur", "kind", choices=KINDS),
-                Column("public", lambda r: yes_no(r["is_public_sector"])),
-                Column("institutionnel", lambda r: yes_no(r["is_institutional"])),
+                Column("public", YesNo("is_public_sector")),
+                Column("institutionnel", YesNo("is_institutional")),
                 Column("territoire", lambda r: r["territory__name"] or ""),
                 Column("code_territoire", lambda r: r["territory__code"] or ""),
                 Column("siret", "siret"),
@@ -328,13 +413,14 @@ class ActorsExporter(Exporter):
             )
         return queryset
 
+    # Written in Python: with its commitment count, Django would group by every written
+    # cell; and the directory is small.
+
+    def ordered(self, queryset):
+        return queryset.annotate(commitment_count=Count("commitments")).order_by("pk")
+
     def records(self, queryset):
-        return (
-            queryset.annotate(commitment_count=Count("commitments"))
-            .order_by("pk")
-            .values(*self.FIELDS)
-            .iterator(chunk_size=CHUNK)
-        )
+        return self.ordered(queryset).values(*self.FIELDS).iterator(chunk_size=CHUNK)
 
 
 EXPORTERS = {
