@@ -19,7 +19,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from actors.models import Actor, Forum, Membership
-from actors.roles import AGENTS, MANAGERS
+from actors.roles import AGENTS, MANAGERS, setup_roles
 from commitments.figures import figures_changed
 from commitments.forum_2020 import FORUM_SLUG
 from commitments.models import Commitment, Delivery
@@ -279,6 +279,7 @@ def _insert_deliveries(rows, *, reported_at):
 
 def _demo_accounts(actors):
     User = get_user_model()
+    setup_roles()  # the demo's agent and manager need their groups, whatever ran before
     groups = {g.name: g for g in Group.objects.filter(name__in=[AGENTS, MANAGERS])}
     for username, first_name, last_name, role in DEMO_ACCOUNTS:
         user = User(
@@ -290,7 +291,7 @@ def _demo_accounts(actors):
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
-        if role in groups:
+        if role is not None:
             user.groups.add(groups[role])
     users = {u.username: u for u in User.objects.filter(username__in=["referent.a", "referent.b"])}
     Membership.objects.bulk_create(

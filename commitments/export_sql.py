@@ -15,10 +15,9 @@ import tempfile
 from django.db import connection
 from django.db.models import Expression, TextField
 
-from commitments.export_writers import FORMULA_STARTS
+from commitments.export_writers import DELIMITERS, FORMULA_STARTS
 
 BLOCK = 1 << 20
-SEPARATORS = {"excel": ";", "csv": ","}
 # COPY's text format escapes a backslash and the control characters below.
 _ESCAPED = re.compile(rb"\\(.)")
 _UNESCAPE = {
@@ -68,7 +67,7 @@ class TextCell(_Cell):
     def template(dialect):
         starts = ", ".join(_literal(start) for start in FORMULA_STARTS)
         defused = f"CASE WHEN left({{x}}, 1) IN ({starts}) THEN '''' || {{x}} ELSE {{x}} END"
-        special = (SEPARATORS[dialect], '"', "\n", "\r")
+        special = (DELIMITERS[dialect], '"', "\n", "\r")
         needs_quotes = " OR ".join(f"strpos({{x}}, {_literal(char)}) > 0" for char in special)
         quoted = f"""'"' || replace({defused}, '"', '""') || '"'"""
         return (
@@ -116,7 +115,7 @@ class Line(Expression):
             sql, cell_params = compiler.compile(cell)
             parts.append(sql)
             params += cell_params
-        return f" || {_literal(SEPARATORS[self.dialect])} || ".join(parts), params
+        return f" || {_literal(DELIMITERS[self.dialect])} || ".join(parts), params
 
 
 def copy_lines(queryset, header):

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 DIALECTS = ("excel", "csv")
+DELIMITERS = {"excel": ";", "csv": ","}
 # Column kinds: how a column is written (XLSX number formats, CSV number and date styles).
 TEXT, NUMBER, DATE, RATE = "text", "number", "date", "rate"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -62,7 +63,7 @@ def _csv_formatter(kind, dialect):
 def _writer(dialect):
     if dialect not in DIALECTS:
         raise ValueError(dialect)
-    return csv.writer(_Echo(), delimiter=";" if dialect == "excel" else ",", lineterminator="\r\n")
+    return csv.writer(_Echo(), delimiter=DELIMITERS[dialect], lineterminator="\r\n")
 
 
 def csv_header(headers, dialect):

@@ -103,6 +103,16 @@ def test_load_demo_creates_the_demo_accounts():
     assert all(m.actor.commitments.exists() for m in contacts)
 
 
+def test_load_demo_gives_the_demo_staff_their_roles_even_before_setup_roles():
+    # bench_reports used to load the demo on a bare database: the manager got a 403.
+    call_command("load_forum", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    users = {u.username: u for u in get_user_model().objects.all()}
+    assert users["gestionnaire.demo"].has_perm("commitments.export_reports")
+    assert users["agent.demo"].has_perm("commitments.change_delivery")
+    assert not users["referent.a"].groups.exists()
+
+
 def demo_fingerprint():
     return list(
         Commitment.objects.order_by("pk").values_list(

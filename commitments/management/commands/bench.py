@@ -129,10 +129,10 @@ class Command(BaseCommand):
         self.stdout.write(f"\nÉcrit dans {output}")
 
     def _ensure_dataset(self, scale):
+        call_command("setup_roles", verbosity=0)  # also for a base loaded by bench_reports
         if Commitment.objects.count() >= 300 * scale * 0.9:
             return False
         self.stdout.write(f"Chargement de la démo à l'échelle {scale} (une fois)…")
-        call_command("setup_roles", verbosity=0)
         call_command("load_forum", verbosity=0)
         call_command("load_demo", scale=scale, reset=True, verbosity=0)
         return True
@@ -197,13 +197,10 @@ class Command(BaseCommand):
         ratio = f["export_rate"] / f["copy_rate"]
         if ratio < 0.5:
             self.notes.append(
-                "**c manqué.** L'export écrit chaque ligne en Python (Django lit les lignes, "
-                "le module csv les écrit) : lire seulement les lignes par `values_list` atteint "
-                "déjà à peine la moitié de COPY sur cette machine, et `csv.writer` seul moins "
-                "que COPY. Pour l'atteindre, PostgreSQL devrait écrire lui-même le CSV : un "
-                "`COPY (SELECT …) TO STDOUT` dont la requête fait les libellés, la neutralisation "
-                "des formules et la virgule décimale, diffusé par une file bornée ; l'écrivain "
-                "Python resterait pour SQLite et le XLSX."
+                "**c manqué.** PostgreSQL écrit pourtant les lignes lui-même "
+                "(`commitments/export_sql.py`, un `COPY (SELECT ligne …) TO STDOUT`) : le reste "
+                "est la relecture du fichier temporaire, le décodage UTF-8 et le coût des "
+                "expressions par cellule. Sur une machine partagée, relancer avant de conclure."
             )
         return [
             (

@@ -46,6 +46,7 @@ class Command(BaseCommand):
         expected = 300 * scale
         if Commitment.objects.count() < expected * 0.9:
             self.stdout.write(f"Chargement de la démo à l'échelle {scale}…")
+            call_command("setup_roles", verbosity=0)
             call_command("load_forum", verbosity=0)
             start = time.perf_counter()
             call_command("load_demo", scale=scale, reset=True, verbosity=0)
