@@ -225,6 +225,7 @@ class Command(BaseCommand):
         env = {
             **os.environ,
             "DEBUG": "off",
+            "HTTPS": "off",  # plain HTTP on loopback: no redirect to https
             "SECRET_KEY": secrets.token_urlsafe(40),
             "ALLOWED_HOSTS": "127.0.0.1",
             "PORT": str(port),
