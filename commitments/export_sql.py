@@ -3,10 +3,10 @@
 Each column becomes an SQL expression that gives its cell exactly as
 export_writers.csv_chunks would write it: labels, the apostrophe before a formula, the
 decimal comma of the excel dialect, and the quoting of Python's csv module (a cell with
-the delimiter, a quote, CR or LF is quoted, its quotes doubled). One `COPY (SELECT
-line …) TO STDOUT` writes the lines to a temporary file, which is then read back in
-blocks: memory stays constant, and no Python code runs per row. The tests compare its
-bytes with the Python writer's on awkward data.
+the delimiter, a quote, CR or LF is quoted, its quotes doubled). Before the response
+starts, one `COPY (SELECT line …) TO STDOUT` writes the lines to a temporary file, which
+is then read back in blocks: memory stays constant, and no Python code runs per row.
+The tests compare its text with the Python writer's on awkward data.
 """
 
 import re
@@ -119,11 +119,22 @@ class Line(Expression):
 
 
 def copy_lines(queryset, header):
-    """`header`, then the queryset's `line` values, as text chunks of about a megabyte."""
-    yield header
-    with tempfile.TemporaryFile() as lines:
+    """Runs the COPY now, so that a database that fails does so in the view, before any
+    byte is sent (the 503 page rather than a cut download); then returns the text
+    chunks: `header`, then the queryset's `line` values, about a megabyte at a time."""
+    lines = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _chunks, or below
+    try:
         _copy(queryset.values_list("line"), lines)
-        lines.seek(0)
+    except BaseException:
+        lines.close()
+        raise
+    lines.seek(0)
+    return _chunks(lines, header)
+
+
+def _chunks(lines, header):
+    with lines:
+        yield header
         rest = b""
         while block := lines.read(BLOCK):
             # COPY ends each row with LF and escapes any LF inside it: cut after the last.
@@ -131,8 +142,8 @@ def copy_lines(queryset, header):
             cut = block.rfind(b"\n") + 1
             block, rest = block[:cut], block[cut:]
             yield _unescape(block.replace(b"\n", b"\r\n")).decode("utf-8")
-        if rest:
-            raise ValueError("COPY s'est arrêté au milieu d'une ligne.")
+    if rest:
+        raise ValueError("COPY s'est arrêté au milieu d'une ligne.")
 
 
 def _copy(queryset, target):

@@ -6,7 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +15,7 @@ from commitments.export_writers import DIALECTS, csv_chunks
 from commitments.exports import EXPORTERS, Rate, ReportFilters
 from commitments.models import Commitment
 from tests.factories import ActorFactory, CommitmentFactory
+from tests.outage import database_away
 
 ENGAGEMENTS = EXPORTERS["engagements"]
 postgresql_only = pytest.mark.skipif(
@@ -140,6 +141,15 @@ def test_any_text_and_amount_is_written_as_python_writes_it(texts, amounts):
     queryset = ENGAGEMENTS.queryset(ReportFilters()).filter(actor=actor)
     for dialect in DIALECTS:
         assert database_csv(queryset, dialect) == python_csv(queryset, dialect)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_database_outage_fails_in_the_view_before_any_byte_is_sent():
+    queryset = ENGAGEMENTS.queryset(ReportFilters())
+    with database_away(), pytest.raises(OperationalError):
+        ENGAGEMENTS.csv_chunks(queryset, "csv")  # not even iterated: the COPY ran here
+    assert "".join(ENGAGEMENTS.csv_chunks(queryset, "csv")).startswith("id,")
 
 
 def test_rates_round_half_up_on_every_database():

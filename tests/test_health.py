@@ -1,10 +1,9 @@
-from contextlib import contextmanager
-
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError
 from django.test import Client
 
 from config.errors import server_error
+from tests.outage import database_away, postgresql_only
 
 
 @pytest.mark.django_db
@@ -13,25 +12,6 @@ def test_healthz_answers_200_when_the_database_answers(client):
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
     assert "no-cache" in response["Cache-Control"]
-
-
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite's in-memory test database cannot be taken away from a live connection",
-)
-
-
-@contextmanager
-def database_away():
-    """A real failure: point the connection at a database that does not exist."""
-    original = connection.settings_dict["NAME"]
-    connection.close()
-    connection.settings_dict["NAME"] = "base_absente"
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict["NAME"] = original
 
 
 @pytest.mark.django_db(transaction=True)
