@@ -32,6 +32,28 @@ def test_a_missing_secret_key_stops_start_up_with_a_clear_message():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def manage(*arguments):
+    unset = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_makemigrations_check_needs_no_secret_key_but_other_commands_do():
+    result = manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    result = manage("migrate", "--plan")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
 def test_debug_is_off_unless_set_and_the_database_defaults_to_sqlite_in_the_project():
     result = settings_of(SECRET_KEY="k")
     assert result.returncode == 0, result.stderr
