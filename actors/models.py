@@ -5,20 +5,22 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from actors.validators import validate_siret
+from strategy.models import Territory
 
 
 class ActorQuerySet(models.QuerySet):
     def filtered(self, *, search=None, kind=None, territory=None, is_public_sector=None):
-        """The directory's filters; None means no filter. A territory includes its children."""
+        """The directory's filters; None means no filter.
+
+        A territory includes the territories it contains, at any depth.
+        """
         queryset = self
         if search:
             queryset = queryset.filter(name__icontains=search)
         if kind:
             queryset = queryset.filter(kind=kind)
         if territory is not None:
-            queryset = queryset.filter(
-                models.Q(territory=territory) | models.Q(territory__parent=territory)
-            )
+            queryset = queryset.filter(territory__in=Territory.objects.within(territory))
         if is_public_sector is not None:
             queryset = queryset.filter(is_public_sector=is_public_sector)
         return queryset

@@ -14,7 +14,6 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
-    Q,
     QuerySet,
     TextField,
     Value,
@@ -404,14 +403,7 @@ class ActorsExporter(Exporter):
     ]
 
     def queryset(self, filters):
-        queryset = Actor.objects.all()
-        if filters.actor_kind:
-            queryset = queryset.filter(kind=filters.actor_kind)
-        if filters.territory is not None:
-            queryset = queryset.filter(
-                Q(territory=filters.territory) | Q(territory__parent=filters.territory)
-            )
-        return queryset
+        return Actor.objects.filtered(kind=filters.actor_kind, territory=filters.territory)
 
     # Written in Python: with its commitment count, Django would group by every written
     # cell; and the directory is small.

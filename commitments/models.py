@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from strategy.models import Territory
 from strategy.units import Unit, format_amount
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -64,12 +65,8 @@ class CommitmentQuerySet(models.QuerySet):
         return list(self.order_by("year").values_list("year", flat=True).distinct())
 
     def in_territory(self, territory):
-        """Commitments of a territory and of the territories it contains (two levels down)."""
-        return self.filter(
-            Q(territory=territory)
-            | Q(territory__parent=territory)
-            | Q(territory__parent__parent=territory)
-        )
+        """Commitments of a territory and of the territories it contains, at any depth."""
+        return self.filter(territory__in=Territory.objects.within(territory))
 
     def filtered(self, *, year=None, territory=None, issue=None, measure=None):
         """The public pages' and reports' filters; None means no filter."""

@@ -1,4 +1,5 @@
-from django.db import models
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -6,6 +7,23 @@ from simple_history.models import HistoricalRecords
 from strategy.units import Unit
 
 __all__ = ["Issue", "Measure", "Territory", "Unit"]
+
+
+class TerritoryQuerySet(models.QuerySet):
+    def within(self, territory):
+        """This territory and every territory it contains, at any depth.
+
+        One recursive subquery, so that filtering by it adds no query to a page.
+        """
+        table = connection.ops.quote_name(Territory._meta.db_table)
+        descendants = RawSQL(
+            "WITH RECURSIVE within_territory(id) AS ("
+            f"SELECT id FROM {table} WHERE id = %s "
+            f"UNION SELECT t.id FROM {table} t JOIN within_territory w ON t.parent_id = w.id"
+            ") SELECT id FROM within_territory",
+            [territory.pk],
+        )
+        return self.filter(pk__in=descendants)
 
 
 class Territory(models.Model):
@@ -31,6 +49,7 @@ class Territory(models.Model):
         related_name="children",
     )
 
+    objects = TerritoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
