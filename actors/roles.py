@@ -1,4 +1,8 @@
-"""The groups that carry the roles of DESIGN.md, kept in step by `setup_roles`."""
+"""The groups that carry the staff roles, kept in step by `setup_roles`.
+
+Prefecture agents keep everything in the admin and review deliveries; managers read the
+admin and download reports (the README's "Demo accounts" table).
+"""
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction

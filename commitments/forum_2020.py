@@ -1,4 +1,7 @@
-"""The facts of the press release of 10 July 2020, and nothing else (DESIGN.md's table)."""
+"""The facts of the press release of 10 July 2020, and nothing else.
+
+The README gives their totals under "Other commands" (after `load_forum` alone).
+"""
 
 import datetime
 from decimal import Decimal
