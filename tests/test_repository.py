@@ -1,5 +1,6 @@
 """The project cites only files of its own repository."""
 
+import os
 import re
 from pathlib import Path
 
@@ -11,14 +12,19 @@ CITED = re.compile(r"(?<![\w/.:-])((?:[\w-]+/)*[\w-]+\.(?:md|geojson))\b")
 
 
 def project_files():
-    for path in ROOT.rglob("*"):
-        if any(part in SKIPPED or part.startswith(".") for part in path.relative_to(ROOT).parts):
-            if path.relative_to(ROOT).parts[0] != ".ci":
-                continue
-        if path == Path(__file__).resolve():
-            continue  # its own examples
-        if path.is_file() and (path.suffix in TEXT or path.name == "Makefile"):
-            yield path
+    for folder, subfolders, files in os.walk(ROOT):
+        # Hidden folders are tools' caches, except the CI script's.
+        subfolders[:] = [
+            name
+            for name in subfolders
+            if name not in SKIPPED and (name == ".ci" or not name.startswith("."))
+        ]
+        for name in files:
+            path = Path(folder) / name
+            if path == Path(__file__).resolve():
+                continue  # its own examples
+            if path.suffix in TEXT or name == "Makefile":
+                yield path
 
 
 def cited_files(text):
