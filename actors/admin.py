@@ -8,10 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from actors.invitations import invite_contact, send_invitation
 from actors.models import Actor, Forum, Membership
-from commitments.admin_exports import ExportSelectionMixin
-from commitments.admin_imports import ImportMixin
 from commitments.admin_totals import UnitTotalsMixin
-from commitments.imports import ActorImporter
 
 
 class MembershipInline(admin.TabularInline):
@@ -26,9 +23,9 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(ImportMixin, ExportSelectionMixin, UnitTotalsMixin, SimpleHistoryAdmin):
-    exporter_name = "acteurs"
-    importer_class = ActorImporter
+class ActorAdmin(UnitTotalsMixin, SimpleHistoryAdmin):
+    """reports.admin adds the import and "Exporter la sélection" to it."""
+
     totals_grouping = "actor"
     list_display = ["name", "kind", "territory", "is_public_sector", "unit_totals_display"]
     list_filter = ["kind", "is_public_sector", "is_institutional", "territory"]

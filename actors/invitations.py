@@ -93,7 +93,7 @@ def send_invitation(membership, *, build_absolute_uri):
     transaction.on_commit(
         lambda: send_mail(
             subject=f"Invitation : référent de « {actor} » — suivi de la stratégie pauvreté",
-            message=render_to_string("accounts/email/invitation.txt", context),
+            message=render_to_string("actors/email/invitation.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[user.email],
         )

@@ -6,9 +6,6 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
-from commitments.admin_exports import ExportSelectionMixin
-from commitments.admin_imports import ImportMixin
-from commitments.imports import CommitmentImporter
 from commitments.models import REASON_MAX_LENGTH, Commitment, Delivery, lock_commitments
 from commitments.notifications import notify_reviewed
 from strategy.units import format_amount, format_rate
@@ -26,9 +23,9 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(ImportMixin, ExportSelectionMixin, SimpleHistoryAdmin):
-    exporter_name = "engagements"
-    importer_class = CommitmentImporter
+class CommitmentAdmin(SimpleHistoryAdmin):
+    """reports.admin adds the import and "Exporter la sélection" to it."""
+
     list_display = [
         "title",
         "actor",
@@ -122,8 +119,9 @@ class ReturnForm(forms.Form):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ExportSelectionMixin, SimpleHistoryAdmin):
-    exporter_name = "realisations"
+class DeliveryAdmin(SimpleHistoryAdmin):
+    """reports.admin adds "Exporter la sélection" to it."""
+
     list_display = [
         "date",
         "commitment",

@@ -41,7 +41,12 @@ def notify_reported(delivery, request):
         ),
     }
     subject = f"Réalisation à valider : {delivery.commitment.actor} — {delivery.commitment}"
-    _send([_message(subject, "space/email/reported.txt", context, agent.email) for agent in agents])
+    _send(
+        [
+            _message(subject, "commitments/email/reported.txt", context, agent.email)
+            for agent in agents
+        ]
+    )
 
 
 def notify_reviewed(delivery, request):
@@ -60,4 +65,4 @@ def notify_reviewed(delivery, request):
         subject = f"Réalisation validée : {delivery.commitment}"
     else:
         subject = f"Réalisation à corriger : {delivery.commitment}"
-    _send([_message(subject, "space/email/reviewed.txt", context, contact.email)])
+    _send([_message(subject, "commitments/email/reviewed.txt", context, contact.email)])

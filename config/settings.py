@@ -39,9 +39,18 @@ INSTALLED_APPS = [
     "dsfr",
     "widget_tweaks",
     "axes",
+    # The domain: models, their rules, their admin.
     "strategy",
     "actors",
     "commitments",
+    # One app per audience: they use the domain, never the other way round.
+    "public",
+    "space",
+    "reports",
+    "accounts",
+    # Data to load, and the commands that run and measure the service.
+    "datasets",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -52,7 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "actors.sessions.SlidingSessionMiddleware",
+    "accounts.sessions.SlidingSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -102,7 +111,7 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username and address before any check.
     "axes.backends.AxesStandaloneBackend",
     # Contacts may type their e-mail address instead of their username.
-    "actors.backends.UsernameOrEmailBackend",
+    "accounts.backends.UsernameOrEmailBackend",
 ]
 
 # Five failures for one username from one address lock that pair for 30 minutes.
@@ -149,12 +158,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# A session ends after SESSION_COOKIE_AGE of inactivity (actors.sessions pushes its expiry
+# A session ends after SESSION_COOKIE_AGE of inactivity (accounts.sessions pushes its expiry
 # back while it is used) or when the browser closes.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
-# Uploads: imports are at most 10 MB (commitments.imports.MAX_BYTES); forms far less.
+# Uploads: imports are at most 10 MB (reports.imports.MAX_BYTES); forms far less.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000

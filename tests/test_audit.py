@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from actors.models import Actor, Membership
-from commitments.forum_2020 import load_forum
-from commitments.imports import ActorImporter, CommitmentImporter
 from commitments.models import Commitment, Delivery
+from datasets.forum_2020 import load_forum
+from reports.imports import ActorImporter, CommitmentImporter
 
 pytestmark = pytest.mark.django_db
 

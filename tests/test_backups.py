@@ -8,9 +8,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 
-from commitments.demo import load_demo
-from commitments.forum_2020 import load_forum
-from config.backups import database_url
+from datasets.demo import load_demo
+from datasets.forum_2020 import load_forum
+from operations.backups import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CHECKED_APPS = ("strategy", "actors", "commitments", "auth", "axes")

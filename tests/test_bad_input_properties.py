@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commitments.forum_2020 import load_forum
-from commitments.imports import ActorImporter, CommitmentImporter, ImportFileError, Plan
 from commitments.models import Commitment, Delivery
+from datasets.forum_2020 import load_forum
+from reports.imports import ActorImporter, CommitmentImporter, ImportFileError, Plan
 from tests.factories import CommitmentFactory
 
 pytestmark = pytest.mark.django_db

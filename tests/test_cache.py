@@ -13,9 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from commitments.forum_2020 import load_forum
-from commitments.imports import CommitmentImporter
 from commitments.models import Commitment
+from datasets.forum_2020 import load_forum
+from reports.imports import CommitmentImporter
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_cache]

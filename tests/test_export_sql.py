@@ -1,4 +1,4 @@
-"""On PostgreSQL the database writes engagements.csv itself (commitments/export_sql.py):
+"""On PostgreSQL the database writes engagements.csv itself (reports/export_sql.py):
 the very same text as the Python writer, on awkward data and on generated data."""
 
 import csv
@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commitments.export_writers import DIALECTS, csv_chunks
-from commitments.exports import EXPORTERS, Rate, ReportFilters
 from commitments.models import Commitment
+from reports.export_writers import DIALECTS, csv_chunks
+from reports.exports import EXPORTERS, Rate, ReportFilters
 from tests.factories import ActorFactory, CommitmentFactory
 from tests.outage import database_away
 

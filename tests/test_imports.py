@@ -8,10 +8,10 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from actors.models import Actor
-from commitments.exports import EXPORTERS, ReportFilters
-from commitments.forum_2020 import load_forum
-from commitments.imports import ActorImporter, CommitmentImporter, ImportFileError
 from commitments.models import Commitment
+from datasets.forum_2020 import load_forum
+from reports.exports import EXPORTERS, ReportFilters
+from reports.imports import ActorImporter, CommitmentImporter, ImportFileError
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,18 @@ nothing. The project's code must go through `save()` or simple-history's bulk he
 import ast
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 
-PROJECT_PACKAGES = ["actors", "commitments", "strategy", "config"]
+# Every app of the project (not the libraries'), and the settings package.
+PROJECT_PACKAGES = [
+    *(
+        app.name
+        for app in apps.get_app_configs()
+        if Path(app.path).parent == Path(settings.BASE_DIR)
+    ),
+    "config",
+]
 QUERYSET_HINTS = {"objects", "filter", "exclude", "all", "select_for_update", "history"}
 
 

@@ -13,8 +13,8 @@ from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actors.roles import AGENTS, MANAGERS, setup_roles
-from commitments.forum_2020 import load_forum
 from commitments.models import Commitment
+from datasets.forum_2020 import load_forum
 from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

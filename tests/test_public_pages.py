@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commitments.forum_2020 import load_forum
 from commitments.models import Commitment
+from datasets.forum_2020 import load_forum
 from strategy.models import Measure
 from strategy.units import Unit
 from tests.factories import (

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from commitments.forum_2020 import load_forum
 from commitments.models import Commitment, Delivery
+from datasets.forum_2020 import load_forum
 from strategy.models import Measure
 from tests.factories import ActorFactory, CommitmentFactory, UserFactory
 

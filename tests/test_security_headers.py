@@ -29,7 +29,7 @@ def test_our_templates_have_no_inline_script(client, staff_agent, address):
 def test_an_active_session_is_extended_and_an_idle_one_ends(client, contact_a, settings):
     from django.contrib.sessions.models import Session
 
-    from actors.sessions import STAMP
+    from accounts.sessions import STAMP
 
     assert settings.SESSION_COOKIE_AGE <= 4 * 60 * 60
     assert settings.PASSWORD_RESET_TIMEOUT <= 24 * 60 * 60

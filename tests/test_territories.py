@@ -3,9 +3,9 @@
 import pytest
 
 from actors.models import Actor
-from commitments.exports import EXPORTERS, ReportFilters
-from commitments.forum_2020 import load_forum
 from commitments.models import Commitment
+from datasets.forum_2020 import load_forum
+from reports.exports import EXPORTERS, ReportFilters
 from strategy.models import Territory
 from tests.factories import ActorFactory, CommitmentFactory, TerritoryFactory
 

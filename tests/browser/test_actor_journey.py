@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from actors.roles import AGENTS, setup_roles
-from commitments.forum_2020 import load_forum
 from commitments.models import Commitment
+from datasets.forum_2020 import load_forum
 from strategy.models import Measure
 from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory
 

@@ -4,8 +4,8 @@ violation (axe-core), and filters that work by clicking."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from commitments.demo import load_demo
-from commitments.forum_2020 import load_forum
+from datasets.demo import load_demo
+from datasets.forum_2020 import load_forum
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

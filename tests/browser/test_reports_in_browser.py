@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from openpyxl import load_workbook
 
 from actors.roles import MANAGERS, setup_roles
-from commitments.forum_2020 import load_forum
+from datasets.forum_2020 import load_forum
 from tests.browser.test_public_pages_in_browser import serious_violations
 from tests.factories import UserFactory
 

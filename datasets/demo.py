@@ -1,0 +1,302 @@
+"""Clearly fictional data on top of the press release's, for the demo and for benchmarks.
+
+At scale 1: actors up to 72 in all, about 300 commitments and 1 500 deliveries over the
+measures, the five départements and 2019–2022, in every status. `scale` multiplies every
+volume; the same seed gives the same data. Rows are bulk-inserted, so they carry no
+history entry of their own until someone changes them.
+"""
+
+import csv
+import datetime
+import io
+import random
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from actors.models import Actor, Forum, Membership
+from actors.roles import AGENTS, MANAGERS, setup_roles
+from commitments.models import Commitment, Delivery
+from datasets.forum_2020 import FORUM_SLUG
+from public.cache import figures_changed
+from strategy.models import Measure, Territory
+from strategy.units import Unit
+
+DEMO_PREFIX = "demo-"
+DEMO_PASSWORD = "demo-pauvrete-2020"
+ACTORS_IN_ALL = 72
+COMMITMENTS_PER_SCALE = 300
+YEARS = [2019, 2020, 2021, 2022]
+CHUNK = 2_000
+
+# (username, first name, last name, role)
+DEMO_ACCOUNTS = [
+    ("agent.demo", "Agathe", "Agent (démo)", AGENTS),
+    ("gestionnaire.demo", "Gaston", "Gestionnaire (démo)", MANAGERS),
+    ("referent.a", "Alice", "Référente A (démo)", None),
+    ("referent.b", "Bruno", "Référent B (démo)", None),
+]
+
+_KINDS = [
+    (Actor.Kind.ASSOCIATION, "Association", False),
+    (Actor.Kind.ASSOCIATION, "Collectif", False),
+    (Actor.Kind.INSERTION, "Atelier d'insertion", False),
+    (Actor.Kind.INSERTION, "Entreprise d'insertion", False),
+    (Actor.Kind.COMMUNE, "CCAS de la commune", True),
+    (Actor.Kind.PUBLIC_BODY, "Établissement public", True),
+    (Actor.Kind.FOUNDATION, "Fondation", False),
+    (Actor.Kind.COMPANY, "Société coopérative", False),
+    (Actor.Kind.INTERCOMMUNALITY, "Communauté de communes", True),
+]
+_WORDS = [
+    "Horizon",
+    "Solidarité",
+    "Entraide",
+    "Passerelle",
+    "Renouveau",
+    "Tremplin",
+    "Boussole",
+    "Éclaircie",
+    "Cap Avenir",
+    "Main tendue",
+    "Trait d'union",
+    "Fil rouge",
+    "Clé de voûte",
+]
+# Planned amounts are drawn in these ranges, per unit.
+_PLANNED = {
+    Unit.EUROS: (10_000, 900_000, 1_000),
+    Unit.PLACES: (5, 250, 1),
+    Unit.PERSONS: (20, 1_500, 1),
+    Unit.HOUSEHOLDS: (10, 600, 1),
+    Unit.PROJECTS: (1, 20, 1),
+}
+_STATUSES = [
+    (Commitment.Status.PLANNED, 20),
+    (Commitment.Status.IN_PROGRESS, 45),
+    (Commitment.Status.COMPLETED, 25),
+    (Commitment.Status.CANCELLED, 10),
+]
+_DELIVERY_STATUSES = [
+    (Delivery.Status.VALIDATED, 70),
+    (Delivery.Status.REPORTED, 20),
+    (Delivery.Status.RETURNED, 10),
+]
+_RETURN_REASONS = [
+    "Merci de joindre le justificatif de dépense.",
+    "Le montant ne correspond pas au bilan transmis : pouvez-vous vérifier ?",
+    "La date indiquée précède la signature de la convention.",
+]
+
+
+def demo_exists():
+    return Actor.objects.filter(slug__startswith=DEMO_PREFIX).exists()
+
+
+@transaction.atomic
+def remove_demo():
+    demo_actors = Actor.objects.filter(slug__startswith=DEMO_PREFIX)
+    Delivery.objects.filter(commitment__actor__in=demo_actors).delete()
+    Commitment.objects.filter(actor__in=demo_actors).delete()
+    demo_actors.delete()
+    get_user_model().objects.filter(username__in=[a[0] for a in DEMO_ACCOUNTS]).delete()
+
+
+@transaction.atomic
+def load_demo(*, seed=2020, scale=1, progress=None):
+    """Returns {"actors": n, "commitments": n, "deliveries": n}."""
+    rng = random.Random(seed)
+    territories = list(Territory.objects.filter(level=Territory.Level.DEPARTEMENT).order_by("code"))
+    measures = list(Measure.objects.order_by("pk"))
+    if not territories or not measures:
+        raise ValueError("Chargez d'abord le forum : python manage.py load_forum")
+
+    existing = Actor.objects.exclude(slug__startswith=DEMO_PREFIX).count()
+    actors = Actor.objects.bulk_create(
+        _demo_actors(rng, territories, max(ACTORS_IN_ALL - existing, 2) * scale),
+        batch_size=CHUNK,
+    )
+    forum = Forum.objects.filter(slug=FORUM_SLUG).first()
+    if forum and scale == 1:
+        forum.participants.add(*actors)
+
+    today = timezone.localdate()
+    total = COMMITMENTS_PER_SCALE * scale
+    counts = {"actors": len(actors), "commitments": 0, "deliveries": 0}
+    bar = tqdm(total=total, unit=" engagements", disable=None if progress else True)
+    for start in range(0, total, CHUNK):
+        size = min(CHUNK, total - start)
+        commitments = [
+            _demo_commitment(
+                rng,
+                actors[(start + i) % len(actors)]
+                if start + i < len(actors)
+                else rng.choice(actors),
+                measures,
+                territories,
+            )
+            for i in range(size)
+        ]
+        deliveries = []
+        for commitment in commitments:
+            made = _demo_deliveries(rng, commitment, today)
+            commitment.delivered_amount = sum(
+                (d[1] for d in made if d[2] == Delivery.Status.VALIDATED), Decimal(0)
+            )
+            deliveries.append(made)
+        Commitment.objects.bulk_create(commitments, batch_size=CHUNK)
+        rows = [
+            (commitment.pk, *made_row)
+            for commitment, made in zip(commitments, deliveries, strict=True)
+            for made_row in made
+        ]
+        _insert_deliveries(rows, reported_at=timezone.now())
+        counts["commitments"] += len(commitments)
+        counts["deliveries"] += len(rows)
+        bar.update(size)
+    bar.close()
+    _demo_accounts(actors)
+    figures_changed()  # bulk inserts send no post_save signal
+    return counts
+
+
+def _demo_actors(rng, territories, count):
+    actors = []
+    for index in range(1, count + 1):
+        kind, prefix, public = _KINDS[index % len(_KINDS)]
+        territory = territories[index % len(territories)]
+        name = f"{prefix} {rng.choice(_WORDS)} {territory.name} n° {index} (fictif)"
+        actors.append(
+            Actor(
+                name=name,
+                slug=f"{DEMO_PREFIX}{index}",
+                kind=kind,
+                is_public_sector=public,
+                is_institutional=public,
+                territory=territory,
+                description="Acteur fictif, créé pour la démonstration.",
+            )
+        )
+    return actors
+
+
+def _weighted(rng, choices):
+    return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+
+
+def _demo_commitment(rng, actor, measures, territories):
+    measure = rng.choice(measures)
+    low, high, step = _PLANNED[Unit(measure.unit)]
+    year = rng.choice(YEARS)
+    return Commitment(
+        actor=actor,
+        measure=measure,
+        territory=actor.territory if rng.random() < 0.8 else rng.choice(territories),
+        year=year,
+        title=f"{measure.name.split(' (')[0]} {year} (fictif)",
+        planned_amount=Decimal(rng.randrange(low, high + 1, step)),
+        status=_weighted(rng, _STATUSES),
+        is_public=rng.random() < 0.85,
+    )
+
+
+def _demo_deliveries(rng, commitment, today):
+    count = rng.randint(0, 10)
+    if not count:
+        return []
+    whole = Unit(commitment.measure.unit).is_whole
+    share = commitment.planned_amount * Decimal(rng.uniform(0.3, 1.1)) / count
+    share = share.quantize(Decimal(1) if whole else Decimal("0.01"))
+    share = max(share, Decimal(1))
+    last_day = min(datetime.date(commitment.year, 12, 31), today)
+    first_day = datetime.date(commitment.year, 1, 1)
+    made = []
+    for _ in range(count):
+        status = _weighted(rng, _DELIVERY_STATUSES)
+        date = first_day + datetime.timedelta(days=rng.randrange((last_day - first_day).days + 1))
+        reviewed_at = datetime.datetime.combine(
+            date + datetime.timedelta(days=7), datetime.time(10), tzinfo=datetime.UTC
+        )
+        made.append(
+            (
+                date,
+                share,
+                status,
+                None if status == Delivery.Status.REPORTED else reviewed_at,
+                rng.choice(_RETURN_REASONS) if status == Delivery.Status.RETURNED else "",
+            )
+        )
+    return made
+
+
+DELIVERY_COLUMNS = [
+    "commitment_id",
+    "date",
+    "amount",
+    "status",
+    "reviewed_at",
+    "return_reason",
+    "comment",
+    "reported_at",
+]
+DEMO_COMMENT = "Réalisation fictive (démo)."
+
+
+def _insert_deliveries(rows, *, reported_at):
+    """Rows of (commitment id, date, amount, status, reviewed at, return reason).
+
+    On PostgreSQL through COPY, several times faster than INSERT for the hundreds of
+    thousands of rows of a large demo; elsewhere through bulk_create.
+    """
+    if connection.vendor != "postgresql":
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    **dict(zip(DELIVERY_COLUMNS, (*row, DEMO_COMMENT, reported_at), strict=True))
+                )
+                for row in rows
+            ],
+            batch_size=CHUNK,
+        )
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([*row, DEMO_COMMENT, reported_at.isoformat()])
+    buffer.seek(0)
+    table = Delivery._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {table} ({', '.join(DELIVERY_COLUMNS)}) FROM STDIN "
+            "WITH (FORMAT csv, FORCE_NOT_NULL (return_reason, comment))",
+            buffer,
+        )
+
+
+def _demo_accounts(actors):
+    User = get_user_model()
+    setup_roles()  # the demo's agent and manager need their groups, whatever ran before
+    groups = {g.name: g for g in Group.objects.filter(name__in=[AGENTS, MANAGERS])}
+    for username, first_name, last_name, role in DEMO_ACCOUNTS:
+        user = User(
+            username=username,
+            first_name=first_name,
+            last_name=last_name,
+            email=f"{username}@exemple.invalid",
+            is_staff=role is not None,
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        if role is not None:
+            user.groups.add(groups[role])
+    users = {u.username: u for u in User.objects.filter(username__in=["referent.a", "referent.b"])}
+    Membership.objects.bulk_create(
+        [
+            Membership(user=users["referent.a"], actor=actors[0]),
+            Membership(user=users["referent.b"], actor=actors[1]),
+        ]
+    )

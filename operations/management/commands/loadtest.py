@@ -1,0 +1,310 @@
+"""Mixed traffic against the production server (gunicorn) on loopback, bounded in time.
+
+Anonymous visitors read public pages, contacts report deliveries, agents validate them
+in the admin, managers export. The clients keep what the server confirmed to them: a
+report answered by the redirect to the commitment page, a validation answered by the
+redirect to the list. At the end the database's delivered total must have grown by
+exactly the deliveries the agents saw validated, and every report a contact saw
+confirmed must be in the database. --restart-postgres restarts PostgreSQL half-way:
+requests fail during the restart (503), the server must recover by itself, and nothing
+confirmed may be lost (a request cut by the restart may have committed without its
+client hearing it, so there the database may hold more than was seen, never less).
+"""
+
+import functools
+import http.client
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError, connection
+from django.db.models import F, Q, Sum
+
+from actors.models import Membership
+from commitments.models import Commitment, Delivery
+from operations.servers import database_url, free_port
+
+PASSWORD = "demo-pauvrete-2020"
+AMOUNT = Decimal(1)  # each report
+AGENTS = 3
+CUT = 0  # the status recorded when the connection broke before a whole answer
+PUBLIC = [
+    "/",
+    "/enjeux/",
+    "/enjeux/urgence-sociale/",
+    "/mesures/places-hebergement-urgence/",
+    "/acteurs/",
+    "/acteurs/diplp/",
+    "/?year=2021",
+]
+
+
+class Session:
+    """A browser-like client: keeps cookies, sends the CSRF token."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def request(self, method, path, form=None):
+        connection_ = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            "Host": "127.0.0.1",
+            "Referer": f"http://127.0.0.1:{self.port}{path}",
+        }
+        body = None
+        if form is not None:
+            form = {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
+            body = urllib.parse.urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection_.request(method, path, body=body, headers=headers)
+            response = connection_.getresponse()
+            content = response.read()
+        except (http.client.HTTPException, OSError):
+            return CUT, b""  # e.g. a streamed export cut when PostgreSQL goes away
+        finally:
+            connection_.close()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, content
+
+    def login(self, username, admin=False):
+        path = "/admin/login/" if admin else "/comptes/connexion/"
+        self.request("GET", path)
+        status, _ = self.request("POST", path, {"username": username, "password": PASSWORD})
+        return status == 302
+
+
+class Command(BaseCommand):
+    help = "Charge mixte (boucle locale, bornée) contre gunicorn et PostgreSQL."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--duration", type=int, default=60)
+        parser.add_argument("--clients", type=int, default=50)
+        parser.add_argument("--restart-postgres", action="store_true")
+
+    def handle(self, *args, duration, clients, restart_postgres, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("La charge se mesure sur PostgreSQL (DATABASE_URL).")
+        if not Membership.objects.filter(user__username="referent.a").exists():
+            raise CommandError("Chargez la démo d'abord : make demo (ou load_demo).")
+        port = free_port()
+        env = {
+            **os.environ,
+            "DEBUG": "off",
+            "HTTPS": "off",
+            "PORT": str(port),
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DATABASE_URL": database_url(settings.DATABASES["default"]["NAME"]),
+        }
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        server = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "-c", "config/gunicorn.conf.py"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            self._wait(port)
+            result = self._run(port, duration, clients, restart_postgres)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        connection.close()
+        self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
+        if result["server_errors_outside_restart"]:
+            raise CommandError("Échec : erreurs serveur en dehors du redémarrage.")
+        if result["client_crashes"]:
+            raise CommandError("Échec : des clients de charge se sont arrêtés en erreur.")
+        if result["recovered"] is False:
+            raise CommandError("Échec : le serveur n'a plus répondu après le redémarrage.")
+        if not result["totals_match"]:
+            raise CommandError("Échec : totaux différents de ce que les clients ont vu.")
+
+    def _wait(self, port):
+        for _ in range(150):
+            if Session(port).request("GET", "/healthz")[0] == 200:
+                return
+            time.sleep(0.2)
+        raise CommandError("Le serveur n'a pas démarré.")
+
+    def _run(self, port, duration, clients, restart_postgres):
+        commitments = list(
+            Commitment.objects.filter(actor__memberships__user__username="referent.a")
+            .exclude(status="cancelled")
+            .values_list("pk", "year", "measure__unit")
+        )
+        before = Commitment.objects.aggregate(total=Sum("delivered_amount"))["total"]
+        mark = f"charge {uuid.uuid4().hex[:8]}"  # this run's deliveries
+        stop = time.monotonic() + duration
+        restart_window = [None, None]
+        statuses = Counter()
+        errors_outside = Counter()
+        answered_after_restart = [0]  # requests served without error once PostgreSQL is back
+        seen = {"reported": 0, "validated": set()}  # what the server confirmed to clients
+        lock = threading.Lock()
+
+        def record(status):
+            with lock:
+                statuses[status] += 1
+                now = time.monotonic()
+                start, end = restart_window
+                if status >= 500 or status == CUT:
+                    if start is None or not (start <= now <= (end or now) + 10):
+                        errors_outside[status] += 1
+                elif end is not None and now > end:
+                    answered_after_restart[0] += 1
+
+        def anonymous():
+            session = Session(port)
+            while time.monotonic() < stop:
+                record(session.request("GET", random.choice(PUBLIC))[0])
+
+        def contact():
+            session = Session(port)
+            session.login("referent.a")
+            while time.monotonic() < stop:
+                pk, year, _unit = random.choice(commitments)
+                status, _ = session.request(
+                    "POST",
+                    f"/espace/engagements/{pk}/",
+                    {
+                        "amount": str(AMOUNT),
+                        "date": f"{year}-06-01",
+                        "comment": mark,
+                        "submission_key": str(uuid.uuid4()),
+                    },
+                )
+                record(status)
+                if status == 302:
+                    with lock:
+                        seen["reported"] += 1
+
+        def agent(share, shares):
+            session = Session(port)
+            session.login("agent.demo", admin=True)
+            while time.monotonic() < stop:
+                try:  # the load client's own look-up, not the server's: retry over a restart
+                    # Each agent reviews its own share, so a confirmed id is its own work.
+                    ids = list(
+                        Delivery.objects.filter(status="reported", comment=mark)
+                        .alias(share=F("pk") % shares)
+                        .filter(share=share)
+                        .values_list("pk", flat=True)[:5]
+                    )
+                except OperationalError:
+                    ids = []
+                finally:
+                    connection.close()
+                if not ids:
+                    time.sleep(0.2)
+                    continue
+                status, _ = session.request(
+                    "POST",
+                    "/admin/commitments/delivery/",
+                    {"action": "validate_deliveries", "_selected_action": ids, "index": "0"},
+                )
+                record(status)
+                if status == 302:
+                    with lock:
+                        seen["validated"].update(ids)
+
+        def manager():
+            session = Session(port)
+            session.login("gestionnaire.demo")
+            while time.monotonic() < stop:
+                record(session.request("GET", "/rapports/synthese.csv?year=2021")[0])
+
+        agents = [functools.partial(agent, share, AGENTS) for share in range(AGENTS)]
+        roles = [manager] * 2 + agents + [contact] * 10
+        roles += [anonymous] * max(clients - len(roles), 0)
+        crashes = []
+
+        def guarded(role):
+            try:
+                role()
+            except Exception as error:  # a client that dies would hide its share of the load
+                with lock:
+                    crashes.append(repr(error))
+
+        threads = [threading.Thread(target=guarded, args=(role,)) for role in roles[:clients]]
+        for thread in threads:
+            thread.start()
+        if restart_postgres:
+            time.sleep(duration / 2)
+            restart_window[0] = time.monotonic()
+            version = sorted(os.listdir("/etc/postgresql"))[0]
+            subprocess.run(
+                ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+                check=True,
+            )
+            restart_window[1] = time.monotonic()
+        for thread in threads:
+            thread.join(timeout=duration + 120)
+        connection.close()
+        delivered = Commitment.objects.aggregate(total=Sum("delivered_amount"))["total"]
+        marked = Delivery.objects.filter(comment=mark)
+        in_database = {
+            "reported": marked.count(),
+            "validated": set(marked.validated().values_list("pk", flat=True)),
+        }
+        seen_validated = AMOUNT * len(seen["validated"])
+        validated_in_database = AMOUNT * len(in_database["validated"])
+        validated_of = Sum("deliveries__amount", filter=Q(deliveries__status="validated"))
+        invariant = all(
+            commitment.delivered_amount == (commitment.validated or 0)
+            for commitment in Commitment.objects.filter(
+                pk__in=[c[0] for c in commitments]
+            ).annotate(validated=validated_of)
+        )
+        lost = {
+            "reports": max(seen["reported"] - in_database["reported"], 0),
+            "validations": len(seen["validated"] - in_database["validated"]),
+        }
+        if restart_postgres:  # a cut request may have committed unseen: more, never less
+            seen_matches = not any(lost.values())
+        else:
+            seen_matches = (
+                seen["reported"] == in_database["reported"]
+                and seen["validated"] == in_database["validated"]
+            )
+        return {
+            "clients": len(threads),
+            "seconds": duration,
+            "requests": sum(statuses.values()),
+            "statuses": dict(statuses),
+            "server_errors_outside_restart": sum(errors_outside.values()),
+            "client_crashes": crashes,
+            "restart_seconds": (
+                round(restart_window[1] - restart_window[0], 1) if restart_window[1] else None
+            ),
+            "answered_after_restart": answered_after_restart[0] if restart_postgres else None,
+            "recovered": answered_after_restart[0] > 0 if restart_postgres else None,
+            "reports_seen_by_contacts": seen["reported"],
+            "reports_in_database": in_database["reported"],
+            "validated_seen_by_agents": str(seen_validated),
+            "validated_in_database": str(validated_in_database),
+            "delivered_growth": str(delivered - before),
+            "lost": lost,
+            "totals_match": delivered - before == validated_in_database
+            and invariant
+            and seen_matches,
+        }

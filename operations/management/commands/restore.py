@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from operations.backups import restore
+
+
+class Command(BaseCommand):
+    help = "Restaure une sauvegarde faite par `backup` (remplace le contenu de la base)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--target", help="une autre base (nom PostgreSQL ou fichier SQLite)")
+
+    def handle(self, *args, file, target, **options):
+        try:
+            restore(file, target=target)
+        except FileNotFoundError as error:
+            raise CommandError(f"Sauvegarde introuvable : {error}") from error
+        self.stdout.write(f"Sauvegarde restaurée : {file}")

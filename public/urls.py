@@ -1,0 +1,14 @@
+from django.urls import path
+
+from public import views
+
+# No namespace: the public pages' names (home, issue_detail…) predate the split.
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("enjeux/", views.issue_list, name="issue_list"),
+    path("enjeux/<slug:slug>/", views.issue_detail, name="issue_detail"),
+    path("mesures/<slug:slug>/", views.measure_detail, name="measure_detail"),
+    path("acteurs/", views.actor_list, name="actor_list"),
+    path("acteurs/<slug:slug>/", views.actor_detail, name="actor_detail"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+]

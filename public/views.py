@@ -1,0 +1,240 @@
+"""The public pages: dashboard, issues, measures, the actor directory, robots.txt."""
+
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from actors.models import Actor
+from commitments.models import Commitment, Delivery, rows_by
+from public.cache import cached, cached_public_page
+from public.charts import cumulative_line, year_bars
+from public.forms import ActorFilterForm, PublicFilterForm
+from public.pagination import get_page
+from strategy.models import Issue, Measure, Territory
+
+PAGE_SIZE = 25
+ACTORS_PAGE_SIZE = 30
+CANCELLED_SHOWN = 50
+
+
+def _keys(values):
+    """The filters as plain values, for cache keys."""
+    return tuple(getattr(value, "pk", value) for value in values.values())
+
+
+@require_safe
+@cached_public_page
+def home(request):
+    """The strategy at a glance: public planned versus delivered, per issue and unit."""
+    public = Commitment.objects.public()
+    filters = PublicFilterForm.from_request(request, years=cached("years", public.years))
+    commitments = public.filtered(**filters.values)
+    figures = cached(
+        "home",
+        lambda: {
+            "by_issue": commitments.totals("issue"),
+            "by_year": commitments.totals("issue", "year"),
+            "overall": commitments.totals(),
+            "counts": commitments.counted().aggregate(
+                commitments=Count("pk"), actors=Count("actor", distinct=True)
+            ),
+        },
+        *_keys(filters.values),
+    )
+    by_issue = rows_by(figures["by_issue"], "issue_id")
+    charts = year_bars(figures["by_year"], key="issue_id")
+    issues = [i for i in filters.issues.values() if filters.values["issue"] in (None, i)]
+    for issue in issues:
+        issue.unit_totals = by_issue.get(issue.pk, [])
+        issue.charts = [chart for (pk, _unit), chart in charts.items() if pk == issue.pk]
+    return render(
+        request,
+        "public/home.html",
+        {
+            "nav": "home",
+            "filters": filters,
+            "issues": issues,
+            "overall": figures["overall"],
+            "counts": figures["counts"],
+        },
+    )
+
+
+@require_safe
+@cached_public_page
+def issue_list(request):
+    by_issue = rows_by(
+        cached("issues", lambda: Commitment.objects.public().totals("issue")), "issue_id"
+    )
+    issues = list(Issue.objects.annotate(measure_count=Count("measures")))
+    for issue in issues:
+        issue.unit_totals = by_issue.get(issue.pk, [])
+    return render(
+        request,
+        "public/issue_list.html",
+        {
+            "nav": "issues",
+            "issues": issues,
+            "breadcrumb_data": {"current": "Enjeux"},
+        },
+    )
+
+
+@require_safe
+@cached_public_page
+def issue_detail(request, slug):
+    issue = get_object_or_404(Issue, slug=slug)
+    public = Commitment.objects.public().filter(measure__issue=issue)
+    years = cached("issue-years", public.years, issue.pk)
+    filters = PublicFilterForm.from_request(request, years=years, with_issue=False)
+    commitments = public.filtered(**filters.values)
+    figures = cached(
+        "issue",
+        lambda: {
+            "by_measure": commitments.totals("measure"),
+            "by_territory": commitments.totals("territory"),
+            "by_year": commitments.totals("year"),
+        },
+        issue.pk,
+        *_keys(filters.values),
+    )
+    by_measure = rows_by(figures["by_measure"], "measure_id")
+    measures = list(issue.measures.all())
+    for measure in measures:
+        measure.unit_totals = by_measure.get(measure.pk, [])
+    by_territory = figures["by_territory"]
+    for row in by_territory:
+        row["territory"] = filters.territory_by_pk.get(row["territory_id"])
+    return render(
+        request,
+        "public/issue_detail.html",
+        {
+            "nav": "issues",
+            "issue": issue,
+            "filters": filters,
+            "measures": measures,
+            "by_territory": by_territory,
+            "by_year": figures["by_year"],
+            "breadcrumb_data": {
+                "links": [{"url": reverse("issue_list"), "title": "Enjeux"}],
+                "current": issue.name,
+            },
+        },
+    )
+
+
+@require_safe
+@cached_public_page
+def measure_detail(request, slug):
+    measure = get_object_or_404(Measure.objects.select_related("issue"), slug=slug)
+    public = Commitment.objects.public().filter(measure=measure)
+    listed = public.counted().with_list_related_data().order_by("-year", "title", "pk")
+    page = get_page(request, listed, PAGE_SIZE)
+    figures = cached(
+        "measure",
+        lambda: {
+            "totals": public.totals(),
+            "months": (
+                Delivery.objects.public().filter(commitment__measure=measure).cumulative_by_month()
+            ),
+        },
+        measure.pk,
+    )
+    return render(
+        request,
+        "public/measure_detail.html",
+        {
+            "nav": "issues",
+            "measure": measure,
+            "page_obj": page,
+            "cancelled": list(
+                public.cancelled()
+                .with_list_related_data()
+                .order_by("-year", "pk")[:CANCELLED_SHOWN]
+            ),
+            "totals": figures["totals"],
+            "chart": cumulative_line(figures["months"], measure.unit),
+            "breadcrumb_data": {
+                "links": [
+                    {"url": reverse("issue_list"), "title": "Enjeux"},
+                    {"url": measure.issue.get_absolute_url(), "title": measure.issue.name},
+                ],
+                "current": measure.name,
+            },
+        },
+    )
+
+
+@require_safe
+@cached_public_page
+def actor_list(request):
+    filters = ActorFilterForm(
+        request.GET, territories=Territory.objects.order_by("parent_id", "name", "pk")
+    )
+    actors = (
+        Actor.objects.filtered(**filters.values)
+        .with_public_commitment_count()
+        .select_related("territory")
+        .order_by("name", "pk")
+    )
+    page = get_page(request, actors, ACTORS_PAGE_SIZE)
+    return render(
+        request,
+        "public/actor_list.html",
+        {
+            "nav": "actors",
+            "filters": filters,
+            "page_obj": page,
+            "breadcrumb_data": {"current": "Acteurs"},
+        },
+    )
+
+
+@require_safe
+@cached_public_page
+def actor_detail(request, slug):
+    actor = get_object_or_404(Actor.objects.select_related("territory"), slug=slug)
+    public = Commitment.objects.public().filter(actor=actor)
+    listed = public.counted().with_list_related_data().order_by("-year", "title", "pk")
+    page = get_page(request, listed, ACTORS_PAGE_SIZE)
+    return render(
+        request,
+        "public/actor_detail.html",
+        {
+            "nav": "actors",
+            "actor": actor,
+            "page_obj": page,
+            "cancelled": list(
+                public.cancelled()
+                .with_list_related_data()
+                .order_by("-year", "pk")[:CANCELLED_SHOWN]
+            ),
+            "totals": cached("actor", public.totals, actor.pk),
+            "forums": list(actor.forums.order_by("-date", "pk")),
+            "breadcrumb_data": {
+                "links": [{"url": reverse("actor_list"), "title": "Acteurs"}],
+                "current": actor.name,
+            },
+        },
+    )
+
+
+ROBOTS = "\n".join(
+    [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /espace/",
+        "Disallow: /comptes/",
+        "Disallow: /rapports/",
+        "",
+    ]
+)
+
+
+@require_safe
+def robots_txt(request):
+    """Public pages may be indexed; the private areas may not. (Also the benchmark's
+    trivial view: no query, no template.)"""
+    return HttpResponse(ROBOTS, content_type="text/plain; charset=utf-8")

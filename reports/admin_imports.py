@@ -1,0 +1,117 @@
+"""Import in the admin: upload, preview (created, updated, unchanged, errors), confirm."""
+
+import base64
+import uuid
+import zlib
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from reports.imports import MAX_BYTES, ImportFileError
+
+SESSION_PREFIX = "import:"
+PREVIEW_ROWS = 200
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Fichier CSV ou XLSX",
+        help_text="Les mêmes colonnes que l'export ; CSV « Excel » (;) ou standard (,), "
+        "UTF-8 ou Windows-1252 ; 10 Mo au plus.",
+    )
+
+
+class ImportMixin:
+    importer_class = None
+    change_list_template = "admin/import_change_list.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "importer/",
+                self.admin_site.admin_view(self.import_view),
+                name=f"{opts.app_label}_{opts.model_name}_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        importer = self.importer_class()
+        form = ImportForm()
+        if request.method == "POST" and "token" in request.POST:
+            return self._confirm(request, importer, request.POST["token"])
+        if request.method == "POST":
+            form = ImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                if upload.size > MAX_BYTES:
+                    form.add_error("file", "Le fichier dépasse la taille maximale de 10 Mo.")
+                else:
+                    content = upload.read()
+                    try:
+                        plan = importer.plan(content)
+                    except ImportFileError as error:
+                        form.add_error("file", str(error))
+                    else:
+                        token = uuid.uuid4().hex
+                        request.session[SESSION_PREFIX + token] = base64.b64encode(
+                            zlib.compress(content)
+                        ).decode()
+                        return self._render(request, plan=plan, token=token, name=upload.name)
+        return self._render(request, form=form)
+
+    def _confirm(self, request, importer, token):
+        stored = request.session.get(SESSION_PREFIX + token)
+        if stored is None:
+            messages.error(request, "Cet import a expiré ou a déjà été confirmé : recommencez.")
+            return redirect(request.path)
+        plan = importer.plan(zlib.decompress(base64.b64decode(stored)))
+        if not plan.is_valid:
+            return self._render(request, plan=plan, token=token)
+        counts = importer.apply(plan, by=request.user)
+        del request.session[SESSION_PREFIX + token]
+        messages.success(
+            request,
+            f"Import terminé : {counts['create']} créé(s), {counts['update']} mis à jour, "
+            f"{counts['unchanged']} inchangé(s).",
+        )
+        opts = self.model._meta
+        return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+
+    def _render(self, request, **context):
+        plan = context.get("plan")
+        if plan is not None:
+            context |= {
+                "counts": plan.counts(),
+                "errors": plan.errors[:PREVIEW_ROWS],
+                "error_count": len(plan.errors),
+                "creates": plan.of("create")[:PREVIEW_ROWS],
+                "updates": plan.of("update")[:PREVIEW_ROWS],
+            }
+        return TemplateResponse(
+            request,
+            "admin/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": f"Importer des {self.model._meta.verbose_name_plural}",
+                "columns": self.importer_class.exporter.headers,
+                "required": self.importer_class.required,
+                "preview_rows": PREVIEW_ROWS,
+                **context,
+            },
+        )

@@ -1,0 +1,428 @@
+"""Reports: one exporter per report, a column spec and a row generator (after pretix's
+exporters). export_writers.py turns the rows into CSV or XLSX; on PostgreSQL,
+export_sql.py has the database write the CSV lines of the larger reports."""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, NullIf, Round
+
+from actors.models import Actor
+from commitments.models import Commitment, Delivery
+from reports.export_sql import Line, NumberCell, TextCell, WrittenCell, copy_lines
+from reports.export_writers import (
+    DATE,
+    DIALECTS,
+    NUMBER,
+    RATE,
+    TEXT,
+    csv_cell,
+    csv_chunks,
+    csv_header,
+    write_xlsx,
+)
+from strategy.models import Issue, Measure, Territory
+from strategy.units import Unit
+
+CHUNK = 2000
+# Who may download the reports, on /rapports/, in the admin and nowhere else.
+PERMISSION = "commitments.export_reports"
+
+STATUSES = tuple(Commitment.Status.choices)
+DELIVERY_STATUSES = tuple(Delivery.Status.choices)
+KINDS = tuple(Actor.Kind.choices)
+UNITS = tuple(Unit.choices)
+
+
+_FOUR_PLACES = Decimal("0.0001")
+
+
+def yes_no(value):
+    return "oui" if value else "non"
+
+
+# Derived values: the same value computed in Python (a record -> value) and in SQL.
+
+
+@dataclass(frozen=True)
+class YesNo:
+    field: str
+
+    def __call__(self, record):
+        return yes_no(record[self.field])
+
+    def expression(self):
+        return Case(When(**{self.field: True}, then=Value("oui")), default=Value("non"))
+
+
+@dataclass(frozen=True)
+class Rate:
+    """delivered / planned to four places, rounded half up as PostgreSQL's round() does;
+    None when nothing is planned."""
+
+    planned: str
+    delivered: str
+
+    def __call__(self, record):
+        planned = record[self.planned]
+        if not planned:
+            return None
+        return (record[self.delivered] / planned).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
+
+    def expression(self):
+        # 24 places before rounding: no quotient of two amounts is that close to a tie.
+        exact = Cast(F(self.delivered), DecimalField(max_digits=40, decimal_places=24))
+        return Round(exact / NullIf(F(self.planned), Value(Decimal(0))), 4)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A report column: its header, where its value comes from, how it is written.
+
+    source: a key of the exporter's records, or a function of the record; with
+    `choices`, the key's code is written as its French label.
+    """
+
+    name: str
+    source: str | Callable[[dict], Any]
+    kind: str = TEXT
+    choices: tuple = ()
+
+    def sql_cell(self, dialect):
+        """The cell as the database writes it (export_sql), or None if only Python can."""
+        if self.choices:
+            cells = [
+                When(**{self.source: code}, then=Value(csv_cell(str(label), dialect)))
+                for code, label in self.choices
+            ]
+            return WrittenCell(Case(*cells, default=Value(""), output_field=TextField()), dialect)
+        if isinstance(self.source, str):
+            value = F(self.source)
+        elif hasattr(self.source, "expression"):
+            value = self.source.expression()
+        else:
+            return None
+        if self.kind == TEXT:
+            return TextCell(value, dialect)
+        if self.kind in (NUMBER, RATE):
+            return NumberCell(value, dialect)
+        return None  # dates and times keep Python's formatting
+
+    def getter(self):
+        """A function record -> value, built once per export (labels translated once)."""
+        if self.choices:
+            labels = {code: str(label) for code, label in self.choices}
+            key = self.source
+            return lambda record: labels[record[key]]
+        if callable(self.source):
+            return self.source
+        return itemgetter(self.source)
+
+
+@dataclass
+class ReportFilters:
+    """The reports' filters; None means no filter."""
+
+    issue: Issue | None = None
+    measure: Measure | None = None
+    territory: Territory | None = None
+    year: int | None = None
+    actor_kind: str | None = None
+    status: str | None = None
+
+    def commitments(self):
+        queryset = Commitment.objects.filtered(
+            year=self.year, territory=self.territory, issue=self.issue, measure=self.measure
+        )
+        if self.actor_kind:
+            queryset = queryset.filter(actor__kind=self.actor_kind)
+        if self.status:
+            queryset = queryset.filter(status=self.status)
+        return queryset
+
+
+@dataclass
+class Exporter:
+    name: str = ""
+    title: str = ""
+    columns: list[Column] = field(default_factory=list)
+
+    @property
+    def headers(self):
+        return [column.name for column in self.columns]
+
+    @property
+    def kinds(self):
+        return [column.kind for column in self.columns]
+
+    # True where ordered() gives the rows and every column has an SQL cell.
+    sql_lines = False
+
+    def csv_chunks(self, queryset, dialect="excel"):
+        """The report as CSV text chunks: written by PostgreSQL where it can, or by
+        export_writers.csv_chunks; the same text either way."""
+        if dialect not in DIALECTS:
+            raise ValueError(dialect)
+        if self.sql_lines and connection.vendor == "postgresql":
+            cells = [column.sql_cell(dialect) for column in self.columns]
+            if all(cell is not None for cell in cells):
+                lines = self.ordered(queryset).annotate(line=Line(cells, dialect))
+                return copy_lines(lines, csv_header(self.headers, dialect))
+        return csv_chunks(self.headers, self.rows(queryset), dialect, kinds=self.kinds)
+
+    def xlsx(self, queryset):
+        """The report as an XLSX file, open for reading."""
+        return write_xlsx(self.headers, self.kinds, self.rows(queryset), self.title)
+
+    def queryset(self, filters: ReportFilters) -> QuerySet:
+        raise NotImplementedError
+
+    def records(self, queryset) -> Iterable[dict]:
+        raise NotImplementedError
+
+    def ordered(self, queryset) -> QuerySet:
+        """The rows in report order, with what the columns need annotated."""
+        return queryset.order_by("pk")
+
+    def count(self, filters: ReportFilters) -> int:
+        return self.queryset(filters).count()
+
+    def rows(self, queryset) -> Iterator[list]:
+        getters = [column.getter() for column in self.columns]
+        for record in self.records(queryset):
+            yield [get(record) for get in getters]
+
+
+class CommitmentsExporter(Exporter):
+    """`engagements`: one row a commitment, every column, re-importable."""
+
+    def __init__(self):
+        super().__init__(
+            name="engagements",
+            title="Engagements",
+            columns=[
+                Column("id", "pk", NUMBER),
+                Column("enjeu", "measure__issue__name"),
+                Column("mesure", "measure__name"),
+                Column("unite", "measure__unit", choices=UNITS),
+                Column("acteur", "actor__name"),
+                Column("acteur_slug", "actor__slug"),
+                Column("type_acteur", "actor__kind", choices=KINDS),
+                Column("territoire", "territory__name"),
+                Column("code_territoire", "territory__code"),
+                Column("annee", "year", NUMBER),
+                Column("intitule", "title"),
+                Column("description", "description"),
+                Column("statut", "status", choices=STATUSES),
+                Column("public", YesNo("is_public")),
+                Column("prevu", "planned_amount", NUMBER),
+                Column("realise", "delivered_amount", NUMBER),
+                Column("taux_realisation", Rate("planned_amount", "delivered_amount"), RATE),
+            ],
+        )
+
+    FIELDS = [
+        "pk",
+        "measure__issue__name",
+        "measure__name",
+        "measure__unit",
+        "actor__name",
+        "actor__slug",
+        "actor__kind",
+        "territory__name",
+        "territory__code",
+        "year",
+        "title",
+        "description",
+        "status",
+        "is_public",
+        "planned_amount",
+        "delivered_amount",
+    ]
+
+    sql_lines = True
+
+    def queryset(self, filters):
+        return filters.commitments()
+
+    def records(self, queryset):
+        return self.ordered(queryset).values(*self.FIELDS).iterator(chunk_size=CHUNK)
+
+
+class DeliveriesExporter(Exporter):
+    """`realisations`: one row a delivery."""
+
+    def __init__(self):
+        super().__init__(
+            name="realisations",
+            title="Réalisations",
+            columns=[
+                Column("id", "pk", NUMBER),
+                Column("engagement_id", "commitment_id", NUMBER),
+                Column("intitule_engagement", "commitment__title"),
+                Column("enjeu", "commitment__measure__issue__name"),
+                Column("mesure", "commitment__measure__name"),
+                Column("unite", "commitment__measure__unit", choices=UNITS),
+                Column("acteur", "commitment__actor__name"),
+                Column("type_acteur", "commitment__actor__kind", choices=KINDS),
+                Column("territoire", "commitment__territory__name"),
+                Column("annee", "commitment__year", NUMBER),
+                Column("date", "date", DATE),
+                Column("montant", "amount", NUMBER),
+                Column("statut", "status", choices=DELIVERY_STATUSES),
+                Column("commentaire", "comment"),
+                Column("declaree_par", "reported_by__username"),
+                Column("declaree_le", "reported_at", DATE),
+                Column("examinee_par", "reviewed_by__username"),
+                Column("examinee_le", "reviewed_at", DATE),
+                Column("motif_renvoi", "return_reason"),
+            ],
+        )
+
+    FIELDS = [
+        "pk",
+        "commitment_id",
+        "commitment__title",
+        "commitment__measure__issue__name",
+        "commitment__measure__name",
+        "commitment__measure__unit",
+        "commitment__actor__name",
+        "commitment__actor__kind",
+        "commitment__territory__name",
+        "commitment__year",
+        "date",
+        "amount",
+        "status",
+        "comment",
+        "reported_by__username",
+        "reported_at",
+        "reviewed_by__username",
+        "reviewed_at",
+        "return_reason",
+    ]
+
+    def queryset(self, filters):
+        return Delivery.objects.filter(commitment__in=filters.commitments())
+
+    def records(self, queryset):
+        return queryset.order_by("pk").values(*self.FIELDS).iterator(chunk_size=CHUNK)
+
+
+class SummaryExporter(Exporter):
+    """`synthese`: planned and delivered by issue, measure, territory, year and unit."""
+
+    def __init__(self):
+        super().__init__(
+            name="synthese",
+            title="Synthèse",
+            columns=[
+                Column("enjeu", "issue"),
+                Column("mesure", "measure"),
+                Column("territoire", "territory"),
+                Column("annee", "year", NUMBER),
+                Column("unite", "unit", choices=UNITS),
+                Column("nombre_engagements", "count", NUMBER),
+                Column("prevu", "planned", NUMBER),
+                Column("realise", "delivered", NUMBER),
+                Column("taux_realisation", "rate", RATE),
+            ],
+        )
+
+    def queryset(self, filters):
+        return filters.commitments()
+
+    def count(self, filters):
+        return len(self._totals(self.queryset(filters)))
+
+    def _totals(self, queryset):
+        return queryset.totals("issue", "measure", "territory", "year")
+
+    def records(self, queryset):
+        totals = self._totals(queryset)
+        issues = dict(Issue.objects.values_list("pk", "name"))
+        measures = dict(Measure.objects.values_list("pk", "name"))
+        territories = dict(Territory.objects.values_list("pk", "name"))
+        for row in totals:
+            yield row | {
+                "issue": issues[row["issue_id"]],
+                "measure": measures[row["measure_id"]],
+                "territory": territories[row["territory_id"]],
+            }
+
+
+class ActorsExporter(Exporter):
+    """`acteurs`: the directory, every column, re-importable."""
+
+    def __init__(self):
+        super().__init__(
+            name="acteurs",
+            title="Acteurs",
+            columns=[
+                Column("id", "pk", NUMBER),
+                Column("nom", "name"),
+                Column("slug", "slug"),
+                Column("type_acteur", "kind", choices=KINDS),
+                Column("public", YesNo("is_public_sector")),
+                Column("institutionnel", YesNo("is_institutional")),
+                Column("territoire", lambda r: r["territory__name"] or ""),
+                Column("code_territoire", lambda r: r["territory__code"] or ""),
+                Column("siret", "siret"),
+                Column("site_internet", "website"),
+                Column("courriel", "email"),
+                Column("description", "description"),
+                Column("nombre_engagements", "commitment_count", NUMBER),
+            ],
+        )
+
+    FIELDS = [
+        "pk",
+        "name",
+        "slug",
+        "kind",
+        "is_public_sector",
+        "is_institutional",
+        "territory__name",
+        "territory__code",
+        "siret",
+        "website",
+        "email",
+        "description",
+        "commitment_count",
+    ]
+
+    def queryset(self, filters):
+        return Actor.objects.filtered(kind=filters.actor_kind, territory=filters.territory)
+
+    # Written in Python: with its commitment count, Django would group by every written
+    # cell; and the directory is small.
+
+    def ordered(self, queryset):
+        return queryset.annotate(commitment_count=Count("commitments")).order_by("pk")
+
+    def records(self, queryset):
+        return self.ordered(queryset).values(*self.FIELDS).iterator(chunk_size=CHUNK)
+
+
+EXPORTERS = {
+    exporter.name: exporter
+    for exporter in (
+        CommitmentsExporter(),
+        DeliveriesExporter(),
+        SummaryExporter(),
+        ActorsExporter(),
+    )
+}

@@ -1,0 +1,59 @@
+from django import forms
+from dsfr.forms import DsfrBaseForm
+
+from actors.models import Actor
+from commitments.models import Commitment
+from reports.exports import ReportFilters
+from strategy.models import Issue, Measure, Territory
+
+
+class ReportFilterForm(DsfrBaseForm):
+    """The dashboard's filters plus actor kind and status; values are slugs and codes."""
+
+    issue = forms.ModelChoiceField(
+        label="Enjeu",
+        required=False,
+        queryset=Issue.objects.all(),
+        to_field_name="slug",
+        empty_label="Tous les enjeux",
+    )
+    measure = forms.ModelChoiceField(
+        label="Mesure",
+        required=False,
+        queryset=Measure.objects.all(),
+        to_field_name="slug",
+        empty_label="Toutes les mesures",
+    )
+    territory = forms.ModelChoiceField(
+        label="Territoire",
+        required=False,
+        to_field_name="slug",
+        queryset=Territory.objects.order_by("parent_id", "name", "pk"),
+        empty_label="Tous les territoires",
+    )
+    year = forms.IntegerField(label="Année", required=False, min_value=2000, max_value=2100)
+    actor_kind = forms.ChoiceField(
+        label="Type d'acteur", required=False, choices=[("", "Tous les types"), *Actor.Kind.choices]
+    )
+    status = forms.ChoiceField(
+        label="Statut de l'engagement",
+        required=False,
+        choices=[("", "Tous les statuts"), *Commitment.Status.choices],
+    )
+
+    def filters(self):
+        data = self.cleaned_data
+        return ReportFilters(
+            issue=data.get("issue"),
+            measure=data.get("measure"),
+            territory=data.get("territory"),
+            year=data.get("year"),
+            actor_kind=data.get("actor_kind") or None,
+            status=data.get("status") or None,
+        )
+
+    def error_text(self):
+        return " ".join(
+            f"{self.fields[name].label} : {' '.join(errors)}"
+            for name, errors in self.errors.items()
+        )

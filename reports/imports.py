@@ -1,0 +1,569 @@
+"""Spreadsheet import of actors and commitments, with the same columns as the exports.
+
+read_table() turns an uploaded file (CSV in either dialect, UTF-8 with or without BOM or
+Windows-1252, or XLSX) into rows; an importer plans what each row would create, update
+or leave unchanged, with every error by line and column; apply() writes the plan in one
+transaction, with history, or nothing.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator, validate_slug
+from django.db import models, transaction
+from openpyxl import load_workbook
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from actors.models import Actor
+from actors.validators import validate_siret
+from commitments.models import MAX_YEAR, MIN_YEAR, Commitment
+from public.cache import figures_changed
+from reports.exports import ActorsExporter, CommitmentsExporter
+from strategy.models import Measure, Territory
+
+MAX_BYTES = 10 * 1024 * 1024
+BATCH = 1000
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; the message is for the user, in French."""
+
+
+# Reading
+
+
+def read_table(content: bytes):
+    """(headers, [(line number, {header: text or value})]) from CSV or XLSX bytes."""
+    if not content:
+        raise ImportFileError("Le fichier est vide.")
+    if len(content) > MAX_BYTES:
+        raise ImportFileError("Le fichier dépasse la taille maximale de 10 Mo.")
+    if content.startswith(b"PK\x03\x04"):
+        table = _read_xlsx(content)
+    elif b"\x00" in content[:8192]:
+        raise ImportFileError(
+            "Ce fichier n'est ni un CSV ni un classeur XLSX lisible (contenu binaire)."
+        )
+    else:
+        table = _read_csv(_decode(content))
+    table = [row for row in table if any(_text(cell) for cell in row)]
+    if not table:
+        raise ImportFileError("Le fichier est vide.")
+    headers = [_text(cell).lower() for cell in table[0]]
+    rows = []
+    for line, cells in enumerate(table[1:], start=2):
+        cells = list(cells) + [None] * (len(headers) - len(cells))
+        rows.append((line, dict(zip(headers, cells, strict=False))))
+    return headers, rows
+
+
+def _decode(content):
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8", errors="replace")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        # What French Excel writes when it saves "CSV (séparateur: point-virgule)".
+        return content.decode("cp1252", errors="replace")
+
+
+def _read_csv(text):
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise ImportFileError(f"Ce fichier CSV est mal formé : {error}.") from error
+
+
+def _read_xlsx(content):
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ImportFileError("Ce classeur XLSX est illisible ou endommagé.") from error
+    sheet = workbook.worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return rows
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+# Parsing cells
+
+
+def parse_decimal(value):
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return Decimal(str(value))
+    text = _text(value).replace("\N{NO-BREAK SPACE}", "").replace("\N{NARROW NO-BREAK SPACE}", "")
+    text = text.replace(" ", "").replace("€", "")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"« {_text(value)} » n'est pas un nombre.") from None
+    if not number.is_finite():
+        raise ValueError(f"« {_text(value)} » n'est pas un nombre.")
+    return number
+
+
+def parse_int(value):
+    number = parse_decimal(value)
+    if number != number.to_integral_value():
+        raise ValueError(f"« {_text(value)} » n'est pas un nombre entier.")
+    return int(number)
+
+
+YES = {"oui", "o", "vrai", "true", "1", "yes", "x"}
+NO = {"non", "n", "faux", "false", "0", "no", ""}
+
+
+def parse_bool(value):
+    text = _text(value).lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise ValueError(f"« {_text(value)} » : attendu « oui » ou « non ».")
+
+
+def parse_choice(value, choices, what):
+    """A TextChoices value from its code or its French label, case-insensitively."""
+    text = _text(value).lower()
+    for code, label in choices:
+        if text in (code.lower(), str(label).lower()):
+            return code
+    labels = ", ".join(f"« {label} »" for _code, label in choices)
+    raise ValueError(f"« {_text(value)} » n'est pas un {what} connu ({labels}).")
+
+
+# Plans
+
+
+@dataclass
+class PlannedRow:
+    line: int
+    action: str = ""  # "create", "update", "unchanged" or "error"
+    obj: object = None
+    changes: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # [(column, message)]
+
+    def error(self, column, message):
+        self.errors.append((column, message))
+        self.action = "error"
+
+
+@dataclass
+class Plan:
+    rows: list = field(default_factory=list)
+    file_errors: list = field(default_factory=list)  # [(column or "", message)]
+
+    def of(self, action):
+        return [row for row in self.rows if row.action == action]
+
+    @property
+    def errors(self):
+        """[(line, column, message)]; the header's problems are on line 1."""
+        errors = [(1, column, message) for column, message in self.file_errors]
+        for row in self.rows:
+            errors += [(row.line, column, message) for column, message in row.errors]
+        return errors
+
+    @property
+    def is_valid(self):
+        return not self.file_errors and not any(row.errors for row in self.rows)
+
+    def counts(self):
+        return {action: len(self.of(action)) for action in ("create", "update", "unchanged")}
+
+
+class Importer:
+    model = None
+    exporter = None
+    required = ()
+    writable = ()  # model fields an update may change
+
+    @property
+    def accepted(self):
+        return self.exporter.headers
+
+    def plan(self, content):
+        headers, rows = read_table(content)
+        plan = Plan()
+        unknown = [h for h in headers if h not in self.accepted]
+        missing = [c for c in self.required if c not in headers]
+        duplicated = sorted({h for h in headers if headers.count(h) > 1})
+        for column in unknown:
+            plan.file_errors.append((column, f"Colonne inconnue « {column} »."))
+        for column in missing:
+            plan.file_errors.append((column, f"Colonne obligatoire manquante « {column} »."))
+        for column in duplicated:
+            plan.file_errors.append((column, f"Colonne « {column} » en double."))
+        if plan.file_errors:
+            return plan
+        if not rows:
+            plan.file_errors.append(("", "Le fichier ne contient aucune ligne après l'en-tête."))
+            return plan
+        self.prepare(rows)
+        seen = {}
+        for line, cells in rows:
+            planned = PlannedRow(line=line)
+            self.plan_row(planned, cells)
+            key = getattr(planned, "key", None)
+            if key is not None and not planned.errors:
+                if key in seen:
+                    planned.error(
+                        "", f"Ligne en double : même engagement ou acteur que la ligne {seen[key]}."
+                    )
+                else:
+                    seen[key] = line
+            plan.rows.append(planned)
+        return plan
+
+    def prepare(self, rows):
+        """Load, in a few queries, everything the rows refer to."""
+
+    def plan_row(self, planned, cells):
+        raise NotImplementedError
+
+    def _settle(self, planned, obj, values):
+        """Compare with the existing object: create, update or unchanged."""
+        if planned.errors:
+            return
+        if obj.pk is None:
+            for name, value in values.items():
+                setattr(obj, name, value)
+            planned.action = "create"
+        else:
+            planned.changes = [
+                name for name, value in values.items() if _current(obj, name, value) != value
+            ]
+            for name in planned.changes:
+                setattr(obj, name, values[name])
+            planned.action = "update" if planned.changes else "unchanged"
+        try:
+            # Foreign keys were resolved from loaded lists: no query a row to check them.
+            obj.full_clean(
+                exclude=self.foreign_keys, validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            for column_field, messages in error.message_dict.items():
+                column = self.column_of.get(column_field, "")
+                for message in messages:
+                    planned.error(column, message)
+            return
+        planned.obj = obj
+
+    column_of = {}
+    foreign_keys = ()
+
+    @transaction.atomic
+    def apply(self, plan, *, by):
+        """Write every create and update, with their history, or nothing."""
+        if not plan.is_valid:
+            raise ValueError("A plan with errors cannot be applied")
+        creates = [row.obj for row in plan.of("create")]
+        updates = [row.obj for row in plan.of("update")]
+        if creates:
+            bulk_create_with_history(creates, self.model, batch_size=BATCH, default_user=by)
+        if updates:
+            fields = sorted({name for row in plan.of("update") for name in row.changes})
+            bulk_update_with_history(updates, self.model, fields, batch_size=BATCH, default_user=by)
+        figures_changed()  # bulk writes send no post_save signal
+        return plan.counts()
+
+
+def _current(obj, name, value):
+    """The object's value for `name`, comparing related objects by key (no query)."""
+    if isinstance(value, models.Model) or (
+        value is None and isinstance(obj._meta.get_field(name), models.ForeignKey)
+    ):
+        current_id = getattr(obj, f"{name}_id")
+        return value if (value is not None and current_id == value.pk) else current_id
+    return getattr(obj, name)
+
+
+class CommitmentImporter(Importer):
+    model = Commitment
+    foreign_keys = ("actor", "measure", "territory")
+    exporter = CommitmentsExporter()
+    required = ("mesure", "acteur_slug", "code_territoire", "annee", "intitule", "prevu")
+    column_of = {
+        "actor": "acteur_slug",
+        "measure": "mesure",
+        "territory": "code_territoire",
+        "year": "annee",
+        "title": "intitule",
+        "description": "description",
+        "planned_amount": "prevu",
+        "status": "statut",
+        "is_public": "public",
+    }
+
+    def prepare(self, rows):
+        self.measures = {}
+        for measure in Measure.objects.all():
+            self.measures[measure.slug.lower()] = measure
+            self.measures[measure.name.lower()] = measure
+        slugs = {_text(cells.get("acteur_slug")).lower() for _line, cells in rows}
+        names = {_text(cells.get("acteur")).lower() for _line, cells in rows}
+        self.actors_by_slug = {}
+        self.actors_by_name = {}
+        for actor in Actor.objects.filter(slug__in=slugs) | Actor.objects.filter(
+            name__in=[_text(cells.get("acteur")) for _line, cells in rows]
+        ):
+            self.actors_by_slug[actor.slug.lower()] = actor
+            if actor.name.lower() in names:
+                self.actors_by_name.setdefault(actor.name.lower(), []).append(actor)
+        self.territories = list(Territory.objects.all())
+        ids = set()
+        for _line, cells in rows:
+            try:
+                if _text(cells.get("id")):
+                    ids.add(parse_int(cells.get("id")))
+            except ValueError:
+                pass
+        self.by_id = Commitment.objects.in_bulk(ids)
+        actor_ids = [a.pk for a in self.actors_by_slug.values()]
+        self.by_key = {
+            (c.actor_id, c.measure_id, c.territory_id, c.year, c.title): c
+            for c in Commitment.objects.filter(actor_id__in=actor_ids)
+        }
+
+    def _actor(self, planned, cells):
+        slug = _text(cells.get("acteur_slug")).lower()
+        if slug:
+            actor = self.actors_by_slug.get(slug)
+            if actor is None:
+                planned.error(
+                    "acteur_slug", f"Acteur inconnu « {_text(cells.get('acteur_slug'))} »."
+                )
+            return actor
+        matches = self.actors_by_name.get(_text(cells.get("acteur")).lower(), [])
+        if len(matches) == 1:
+            return matches[0]
+        planned.error("acteur_slug", "Acteur manquant ou ambigu : indiquez son acteur_slug.")
+        return None
+
+    def _territory(self, planned, cells):
+        code = _text(cells.get("code_territoire"))
+        name = _text(cells.get("territoire")).lower()
+        matches = [t for t in self.territories if t.code == code]
+        if len(matches) > 1:
+            matches = [t for t in matches if t.name.lower() == name]
+        if not code and name:
+            matches = [t for t in self.territories if t.name.lower() == name]
+        if len(matches) == 1:
+            return matches[0]
+        planned.error("code_territoire", f"Territoire inconnu « {code or name} ».")
+        return None
+
+    def plan_row(self, planned, cells):
+        values = {}
+        measure = self.measures.get(_text(cells.get("mesure")).lower())
+        if measure is None:
+            planned.error("mesure", f"Mesure inconnue « {_text(cells.get('mesure'))} ».")
+        actor = self._actor(planned, cells)
+        territory = self._territory(planned, cells)
+        parsers = {
+            "annee": ("year", parse_int),
+            "prevu": ("planned_amount", parse_decimal),
+        }
+        for column, (name, parser) in parsers.items():
+            try:
+                values[name] = parser(cells.get(column))
+            except ValueError as error:
+                planned.error(column, str(error))
+        if "planned_amount" in values and values["planned_amount"] < 0:
+            planned.error("prevu", "Le montant prévu ne peut pas être négatif.")
+        if "year" in values and not MIN_YEAR <= values["year"] <= MAX_YEAR:
+            planned.error("annee", f"L'année doit être comprise entre {MIN_YEAR} et {MAX_YEAR}.")
+        values["title"] = _text(cells.get("intitule"))
+        if not values["title"]:
+            planned.error("intitule", "L'intitulé est obligatoire.")
+        if "description" in cells:
+            values["description"] = _text(cells.get("description"))
+        if "statut" in cells and _text(cells.get("statut")):
+            try:
+                values["status"] = parse_choice(
+                    cells["statut"], Commitment.Status.choices, "statut"
+                )
+            except ValueError as error:
+                planned.error("statut", str(error))
+        if "public" in cells and _text(cells.get("public")):
+            try:
+                values["is_public"] = parse_bool(cells["public"])
+            except ValueError as error:
+                planned.error("public", str(error))
+        if planned.errors:
+            return
+        values |= {"actor": actor, "measure": measure, "territory": territory}
+        obj = None
+        raw_id = _text(cells.get("id"))
+        if raw_id:
+            try:
+                obj = self.by_id.get(parse_int(raw_id))
+            except ValueError:
+                obj = None
+            if obj is None:
+                planned.error("id", f"Aucun engagement n'a l'identifiant « {raw_id} ».")
+                return
+        else:
+            key = (actor.pk, measure.pk, territory.pk, values["year"], values["title"])
+            obj = self.by_key.get(key)
+        planned.key = (
+            ("id", obj.pk)
+            if obj
+            else (actor.pk, measure.pk, territory.pk, values["year"], values["title"])
+        )
+        if obj is None:
+            obj = Commitment()
+        self._settle(planned, obj, values)
+
+
+class ActorImporter(Importer):
+    model = Actor
+    foreign_keys = ("territory",)
+    exporter = ActorsExporter()
+    required = ("nom", "slug", "type_acteur")
+    column_of = {
+        "name": "nom",
+        "slug": "slug",
+        "kind": "type_acteur",
+        "is_public_sector": "public",
+        "is_institutional": "institutionnel",
+        "territory": "code_territoire",
+        "siret": "siret",
+        "website": "site_internet",
+        "email": "courriel",
+        "description": "description",
+    }
+    email_validator = EmailValidator(message="Adresse électronique invalide.")
+    url_validator = URLValidator(message="Adresse de site internet invalide.")
+
+    def prepare(self, rows):
+        self.by_slug = {actor.slug: actor for actor in Actor.objects.all()}
+        self.by_id = {actor.pk: actor for actor in self.by_slug.values()}
+        self.sirets = {actor.siret: actor.pk for actor in self.by_slug.values() if actor.siret}
+        self.territories = list(Territory.objects.all())
+        self.file_sirets = {}
+
+    def plan_row(self, planned, cells):
+        values = {"name": _text(cells.get("nom")), "slug": _text(cells.get("slug"))}
+        if not values["name"]:
+            planned.error("nom", "Le nom est obligatoire.")
+        try:
+            validate_slug(values["slug"])
+        except ValidationError:
+            planned.error(
+                "slug",
+                "Le slug ne peut contenir que des lettres non accentuées, "
+                "des chiffres, des tirets et des tirets bas.",
+            )
+        try:
+            values["kind"] = parse_choice(
+                cells.get("type_acteur"), Actor.Kind.choices, "type d'acteur"
+            )
+        except ValueError as error:
+            planned.error("type_acteur", str(error))
+        for column, name in (
+            ("public", "is_public_sector"),
+            ("institutionnel", "is_institutional"),
+        ):
+            if column in cells:
+                try:
+                    values[name] = parse_bool(cells.get(column))
+                except ValueError as error:
+                    planned.error(column, str(error))
+        code, territory_name = _text(cells.get("code_territoire")), _text(cells.get("territoire"))
+        if code or territory_name:
+            matches = (
+                [t for t in self.territories if t.code == code]
+                if code
+                else [t for t in self.territories if t.name.lower() == territory_name.lower()]
+            )
+            if len(matches) > 1:
+                matches = [t for t in matches if t.name.lower() == territory_name.lower()]
+            if len(matches) == 1:
+                values["territory"] = matches[0]
+            else:
+                planned.error(
+                    "code_territoire", f"Territoire inconnu « {code or territory_name} »."
+                )
+        elif "code_territoire" in cells or "territoire" in cells:
+            values["territory"] = None
+        for column, name in (
+            ("siret", "siret"),
+            ("site_internet", "website"),
+            ("courriel", "email"),
+            ("description", "description"),
+        ):
+            if column in cells:
+                values[name] = (
+                    _text(cells.get(column)).replace(" ", "")
+                    if name == "siret"
+                    else _text(cells.get(column))
+                )
+        if values.get("siret"):
+            try:
+                validate_siret(values["siret"])
+            except ValidationError as error:
+                planned.error("siret", " ".join(error.messages))
+        if values.get("email"):
+            try:
+                self.email_validator(values["email"])
+            except ValidationError as error:
+                planned.error("courriel", " ".join(error.messages))
+        if values.get("website"):
+            try:
+                self.url_validator(values["website"])
+            except ValidationError as error:
+                planned.error("site_internet", " ".join(error.messages))
+        if planned.errors:
+            return
+        raw_id = _text(cells.get("id"))
+        obj = None
+        if raw_id:
+            try:
+                obj = self.by_id.get(parse_int(raw_id))
+            except ValueError:
+                obj = None
+            if obj is None:
+                planned.error("id", f"Aucun acteur n'a l'identifiant « {raw_id} ».")
+                return
+            other = self.by_slug.get(values["slug"])
+            if other is not None and other.pk != obj.pk:
+                planned.error(
+                    "slug", f"Le slug « {values['slug']} » est déjà celui d'un autre acteur."
+                )
+                return
+        else:
+            obj = self.by_slug.get(values["slug"])
+        planned.key = ("slug", values["slug"])
+        siret = values.get("siret")
+        if siret:
+            owner = self.sirets.get(siret)
+            if owner is not None and (obj is None or owner != obj.pk):
+                planned.error("siret", f"Le SIRET {siret} est déjà celui d'un autre acteur.")
+                return
+            if siret in self.file_sirets:
+                planned.error(
+                    "siret", f"Le SIRET {siret} figure déjà ligne {self.file_sirets[siret]}."
+                )
+                return
+            self.file_sirets[siret] = planned.line
+        self._settle(planned, obj or Actor(), values)
+
+
+IMPORTERS = {"commitments": CommitmentImporter, "actors": ActorImporter}

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:name>.csv", views.download, {"extension": "csv"}, name="csv"),
+    path("<slug:name>.xlsx", views.download, {"extension": "xlsx"}, name="xlsx"),
+]

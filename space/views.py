@@ -1,0 +1,149 @@
+"""The actor area (/espace/): a contact's commitments, reporting and correcting deliveries.
+
+Every view reaches its objects through get_commitment_for or get_delivery_for, which
+answer 404 to anyone who is not a contact of the commitment's actor.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from actors.models import Actor
+from commitments.models import Commitment, Delivery, rows_by
+from commitments.notifications import notify_reported
+from space.forms import DeliveryForm
+
+
+def get_commitment_for(user, pk):
+    return get_object_or_404(Commitment.objects.for_user(user).with_list_related_data(), pk=pk)
+
+
+def get_delivery_for(user, pk):
+    return get_object_or_404(
+        Delivery.objects.filter(commitment__in=Commitment.objects.for_user(user)).select_related(
+            "commitment__measure", "commitment__actor"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+@require_safe
+def home(request):
+    actors = list(Actor.objects.filter(memberships__user=request.user).order_by("name", "pk"))
+    commitments = Commitment.objects.for_user(request.user)
+    listed = list(
+        commitments.with_list_related_data()
+        .with_awaiting_count()
+        .order_by("actor__name", "actor_id", "-year", "title", "pk")
+    )
+    by_actor = rows_by(commitments.totals("actor"), "actor_id")
+    for actor in actors:
+        actor.unit_totals = by_actor.get(actor.pk, [])
+        actor.open_commitments = [
+            c for c in listed if c.actor_id == actor.pk and c.status != c.Status.CANCELLED
+        ]
+        actor.cancelled_commitments = [
+            c for c in listed if c.actor_id == actor.pk and c.status == c.Status.CANCELLED
+        ]
+    return render(
+        request,
+        "space/home.html",
+        {
+            "nav": "space",
+            "actors": actors,
+            "awaiting": sum(c.awaiting_count for c in listed),
+            "breadcrumb_data": {"current": "Mon espace"},
+        },
+    )
+
+
+@login_required
+def commitment_detail(request, pk):
+    commitment = get_commitment_for(request.user, pk)
+    form = DeliveryForm(request.POST or None, commitment=commitment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            delivery = commitment.report_delivery(
+                amount=form.cleaned_data["amount"],
+                date=form.cleaned_data["date"],
+                comment=form.cleaned_data["comment"],
+                submission_key=form.cleaned_data["submission_key"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_domain_error(error)
+        else:
+            if getattr(delivery, "already_recorded", False):
+                messages.info(request, "Cette déclaration était déjà enregistrée.")
+            else:
+                notify_reported(delivery, request)
+                messages.success(
+                    request, "Réalisation déclarée : elle attend la validation de la préfecture."
+                )
+            return redirect("space:commitment", pk=commitment.pk)
+    deliveries = commitment.deliveries.select_related("reported_by").order_by(
+        *Delivery.REVIEW_ORDERING
+    )
+    return render(
+        request,
+        "space/commitment.html",
+        {
+            "nav": "space",
+            "commitment": commitment,
+            "deliveries": deliveries,
+            "form": form,
+            "breadcrumb_data": {
+                "links": [{"url": reverse("space:home"), "title": "Mon espace"}],
+                "current": commitment.title,
+            },
+        },
+    )
+
+
+@login_required
+def correct_delivery(request, pk):
+    delivery = get_delivery_for(request.user, pk)
+    commitment = delivery.commitment
+    if delivery.status != Delivery.Status.RETURNED:
+        messages.info(request, "Cette réalisation n'est pas à corriger.")
+        return redirect("space:commitment", pk=commitment.pk)
+    initial = {"amount": delivery.amount, "date": delivery.date, "comment": delivery.comment}
+    form = DeliveryForm(request.POST or None, initial=initial, commitment=commitment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            delivery.resubmit(
+                amount=form.cleaned_data["amount"],
+                date=form.cleaned_data["date"],
+                comment=form.cleaned_data["comment"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_domain_error(error)
+        else:
+            notify_reported(delivery, request)
+            messages.success(request, "Réalisation corrigée et déclarée à nouveau.")
+            return redirect("space:commitment", pk=commitment.pk)
+    return render(
+        request,
+        "space/correct.html",
+        {
+            "nav": "space",
+            "delivery": delivery,
+            "commitment": commitment,
+            "form": form,
+            "breadcrumb_data": {
+                "links": [
+                    {"url": reverse("space:home"), "title": "Mon espace"},
+                    {
+                        "url": reverse("space:commitment", args=[commitment.pk]),
+                        "title": commitment.title,
+                    },
+                ],
+                "current": "Corriger une réalisation",
+            },
+        },
+    )
