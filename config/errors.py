@@ -3,7 +3,7 @@
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.views import defaults
+from django.views.defaults import server_error as django_server_error
 
 RETRY_AFTER_SECONDS = 30
 
@@ -12,8 +12,8 @@ def server_error(request):
     """Django's 500 page, or the 503 page with Retry-After when the database is away
     (a restart, a failover): the visitor is told to come back, not that we broke."""
     if not isinstance(sys.exception(), OperationalError | InterfaceError):
-        return defaults.server_error(request)
-    response = defaults.server_error(request, template_name="503.html")
+        return django_server_error(request)
+    response = django_server_error(request, template_name="503.html")
     response.status_code = 503
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
