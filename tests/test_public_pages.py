@@ -222,12 +222,17 @@ def populate(size):
         actor = ActorFactory()
         forum.participants.add(actor, prefecture)
         for status in Commitment.Status.values:
-            commitment = CommitmentFactory(
-                actor=actor, measure=measure, year=2021, status=status, is_public=True
-            )
-            CommitmentFactory(actor=prefecture, measure=measure, year=2021, status=status)
-        if commitment.status != Commitment.Status.CANCELLED:
-            DeliveryFactory(commitment=commitment).validate(by=None)
+            commitments = [
+                CommitmentFactory(
+                    actor=actor, measure=measure, year=2021, status=status, is_public=True
+                ),
+                CommitmentFactory(actor=prefecture, measure=measure, year=2021, status=status),
+            ]
+            if status != Commitment.Status.CANCELLED:
+                # A validated delivery on every counted commitment, so that a page running
+                # a query per delivery or per commitment would show a larger count.
+                for commitment in commitments:
+                    DeliveryFactory(commitment=commitment).validate(by=None)
 
 
 def count_queries(client, address):
