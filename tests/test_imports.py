@@ -192,14 +192,26 @@ def test_staff_preview_then_confirm_an_import(staff_client, forum):
     page = response.content.decode()
     assert "<strong>1</strong> à créer" in page
     assert not Commitment.objects.filter(title="Écoles ouvertes à Laon").exists()
-    response = staff_client.post(
-        reverse("admin:commitments_commitment_import"), {"token": response.context["token"]}
-    )
+    address = reverse("admin:commitments_commitment_import")
+    token = response.context["token"]
+    response = staff_client.post(address, {"token": token})
     assert response.status_code == 302
-    assert Commitment.objects.get(title="Écoles ouvertes à Laon").planned_amount == 450
-    # The same confirmation again writes nothing more.
-    staff_client.post(reverse("admin:commitments_commitment_import"), {"token": "x" * 32})
+    assert response["Location"] == reverse("admin:commitments_commitment_changelist")
+    created = Commitment.objects.get(title="Écoles ouvertes à Laon")
+    assert created.planned_amount == 450
+    # Someone corrects the figure; then the same confirmation is posted again (back
+    # button, double click): it is refused, and neither recreates nor overwrites.
+    created.planned_amount = 460
+    created.save()
+    before = history_counts()
+    response = staff_client.post(address, {"token": token}, follow=True)
+    assert response.redirect_chain == [(address, 302)]
+    assert "Cet import a expiré ou a déjà été confirmé : recommencez." in [
+        str(message) for message in response.context["messages"]
+    ]
     assert Commitment.objects.filter(title="Écoles ouvertes à Laon").count() == 1
+    assert Commitment.objects.get(title="Écoles ouvertes à Laon").planned_amount == 460
+    assert history_counts() == before
 
 
 def test_an_import_with_errors_shows_them_and_writes_nothing(staff_client, forum):
