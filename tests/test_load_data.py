@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from actors.models import Actor, Forum, Membership
+from commitments.demo import DEMO_REASON
 from commitments.models import Commitment, Delivery
 from strategy.models import Issue, Measure, Territory
 
@@ -86,6 +87,29 @@ def test_load_demo_keeps_the_delivered_invariant():
             Decimal(0),
         )
         assert commitment.delivered_amount == validated, commitment
+
+
+def test_load_demo_writes_the_history_entry_of_every_row_it_loads():
+    call_command("load_forum", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    demo = {
+        Actor: Actor.objects.filter(slug__startswith="demo-"),
+        Membership: Membership.objects.filter(actor__slug__startswith="demo-"),
+        Commitment: Commitment.objects.filter(actor__slug__startswith="demo-"),
+        Delivery: Delivery.objects.filter(commitment__actor__slug__startswith="demo-"),
+    }
+    for model, rows in demo.items():
+        assert rows.exists(), model
+        created = model.history.filter(history_type="+", id__in=rows.values("pk"))
+        assert created.count() == rows.count(), model
+        assert set(created.values_list("history_change_reason", flat=True)) == {DEMO_REASON}
+    # The history row is the row as loaded, field for field.
+    delivery = demo[Delivery].order_by("pk").last()
+    entry = delivery.history.get()
+    for field in Delivery.history.model.tracked_fields:
+        assert getattr(entry, field.attname) == getattr(delivery, field.attname), field.name
+    commitment = demo[Commitment].order_by("pk").first()
+    assert commitment.history.get().delivered_amount == commitment.delivered_amount
 
 
 def test_load_demo_creates_the_demo_accounts():
