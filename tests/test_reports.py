@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,8 +15,9 @@ from openpyxl import load_workbook
 
 from commitments.models import Commitment, Delivery
 from datasets.forum_2020 import load_forum
+from reports.exports import PERMISSION
 from strategy.models import Measure
-from tests.factories import ActorFactory, CommitmentFactory, UserFactory
+from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -265,13 +267,33 @@ def test_the_admin_exports_the_selection(staff_client, data):
 
 
 def test_a_contact_without_export_permission_has_no_export_action(client, data):
-    user = UserFactory(username="lecteur", is_staff=True)
-    from django.contrib.auth.models import Permission
+    # A real actor contact: not staff, referent of the actor, no export permission.
+    contact = MembershipFactory(actor=data.actor, user=UserFactory(username="referent-pirate")).user
+    assert not contact.is_staff and not contact.has_perm(PERMISSION)
+    assert data in Commitment.objects.for_user(contact)
+    client.force_login(contact)
+    admin_login = reverse("admin:login")
+    changelist = reverse("admin:commitments_commitment_changelist")
+    response = client.get(changelist)
+    assert response.status_code == 302 and response["Location"].startswith(admin_login)
+    response = client.post(
+        changelist, {"action": "export_selection", "_selected_action": [data.pk]}
+    )
+    assert response.status_code == 302 and response["Location"].startswith(admin_login)
+    assert not response.streaming
+    for address in ("/rapports/engagements.csv", "/rapports/engagements.xlsx", "/rapports/"):
+        response = client.get(address, {"actor": data.actor.slug})
+        assert response.status_code == 403, address
+        assert "Accès refusé" in response.content.decode()
 
+
+def test_staff_without_export_permission_have_no_export_action(client, data):
+    user = UserFactory(username="lecteur", is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="view_commitment"))
     client.force_login(user)
-    page = client.get(reverse("admin:commitments_commitment_changelist")).content.decode()
-    assert "export_selection" not in page
+    response = client.get(reverse("admin:commitments_commitment_changelist"))
+    assert response.status_code == 200
+    assert "export_selection" not in response.content.decode()
 
 
 def test_the_command_writes_the_same_report(tmp_path, data):
