@@ -291,6 +291,24 @@ def grow(actor, contact, count):
             ).validate(by=agent)
 
 
+def grow_deliveries(commitment, count):
+    """`count` deliveries on one commitment, in turn reported, validated and returned, each
+    reported and reviewed by someone else: a page reading who reported or reviewed a
+    delivery, or anything of it, one query a delivery, would show it."""
+    for index in range(count):
+        delivery = commitment.report_delivery(
+            amount=Decimal(1),
+            date=datetime.date(2021, 4, 1 + index % 28),
+            by=UserFactory(),
+            comment=f"Réalisation {index}",
+        )
+        reviewer = UserFactory(is_staff=True)
+        if index % 3 == 1:
+            delivery.validate(by=reviewer)
+        elif index % 3 == 2:
+            delivery.return_for_revision(by=reviewer, reason=f"Motif {index}")
+
+
 @pytest.mark.parametrize(("page", "pinned"), [("home", 5), ("commitment", 4)])
 def test_area_query_counts_are_pinned_and_do_not_grow(
     client, contact_both, actor_a, actor_b, commitment_a, page, pinned
@@ -298,12 +316,15 @@ def test_area_query_counts_are_pinned_and_do_not_grow(
     address = SPACE if page == "home" else reverse("space:commitment", args=[commitment_a.pk])
     client.force_login(contact_both)
     grow(actor_a, contact_both, 2)
+    grow_deliveries(commitment_a, 3)
     small = count_queries(client, address)
     grow(actor_a, contact_both, 20)
     grow(actor_b, contact_both, 20)
-    grow(commitment_a.actor, contact_both, 0)
-    for _ in range(10):
-        commitment_a.report_delivery(
-            amount=Decimal(1), date=datetime.date(2021, 4, 1), by=contact_both
-        )
+    grow_deliveries(commitment_a, 30)
+    assert commitment_a.deliveries.count() == 33
+    assert set(commitment_a.deliveries.values_list("status", flat=True)) == {
+        "reported",
+        "validated",
+        "returned",
+    }
     assert (small, count_queries(client, address)) == (pinned, pinned)
