@@ -66,6 +66,7 @@ def test_debug_is_off_unless_set_and_the_database_defaults_to_sqlite_in_the_proj
 
 def test_a_postgres_url_selects_postgresql():
     result = settings_of(SECRET_KEY="k", DATABASE_URL="postgres://u@127.0.0.1:5432/suivi")
+    assert result.returncode == 0, result.stderr
     engine, name = __import__("json").loads(result.stdout)[1:3]
     assert engine == "django.db.backends.postgresql"
     assert name == "suivi"
@@ -110,20 +111,19 @@ def test_production_settings_pass_the_deploy_check():
 
 
 def test_https_is_on_by_default_in_production():
-    result = settings_of(SECRET_KEY="k")
-    assert result.returncode == 0
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, "
         "s.X_FRAME_OPTIONS)"
     )
     base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HTTPS"}}
-    out = subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
         env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "k"},
-    ).stdout.split()
-    assert out == ["True", "True", "True", "DENY"]
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True", "DENY"]
