@@ -1,9 +1,13 @@
 """Settings come from the environment and refuse to start insecurely."""
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from django.core.exceptions import SynchronousOnlyOperation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,3 +131,19 @@ def test_https_is_on_by_default_in_production():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "True", "DENY"]
+
+
+def test_outside_the_browser_tests_the_orm_still_refuses_to_run_beside_an_event_loop():
+    # Not a database test, so pytest-django runs it after the browser tests (transactional):
+    # by then Playwright's event loop is closed and DJANGO_ALLOW_ASYNC_UNSAFE unset again.
+    from actors.models import Actor
+
+    assert "DJANGO_ALLOW_ASYNC_UNSAFE" not in os.environ
+    with pytest.raises(RuntimeError, match="no running event loop"):
+        asyncio.get_running_loop()
+
+    async def count_actors():
+        return Actor.objects.count()
+
+    with pytest.raises(SynchronousOnlyOperation):
+        asyncio.run(count_actors())

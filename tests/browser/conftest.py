@@ -5,10 +5,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
-# beside one unless told it is safe, which it is here: the test owns the thread.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -22,8 +18,22 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="package", autouse=True)
+def allow_the_orm_beside_playwright():
+    """From the browser's start to its close, Playwright's sync API runs an event loop in
+    this thread, and Django's ORM refuses to run beside one unless told it is safe, which
+    it is here: the test owns the thread. Told for this package's tests only, from before
+    the browser starts to after it closes (it depends on this fixture), so that the rest
+    of the suite keeps Django's guard. Package-scoped, not function-scoped: the transactional
+    database's flush after each test, and the browser's own teardown, still need it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+        yield
+
+
+# Package-scoped: its event loop must be gone before the tests outside this package run.
+@pytest.fixture(scope="package")
+def browser(allow_the_orm_beside_playwright):
     if not os.path.exists(CHROMIUM):
         message = "Debian's chromium is missing: apt-get install -y chromium"
         if os.environ.get("CI") or os.environ.get("REQUIRE_BROWSER"):
