@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from actors.models import Actor, Forum, Membership
-from commitments.demo import DEMO_REASON
 from commitments.models import Commitment, Delivery
+from datasets.demo import DEMO_REASON
 from strategy.models import Issue, Measure, Territory
 
 pytestmark = pytest.mark.django_db
