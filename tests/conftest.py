@@ -70,3 +70,9 @@ def no_cache_unless_asked(request, settings):
     real_cache use the configured cache (CACHE_URL: Redis in CI) and check freshness."""
     if request.node.get_closest_marker("real_cache") is None:
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """E-mails leave on commit, which a test's own transaction never reaches: run them."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

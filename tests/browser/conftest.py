@@ -50,7 +50,7 @@ def browser(allow_the_orm_beside_playwright):
 @pytest.fixture
 def page(browser, live_server, settings):
     # The live server serves static files from the apps' folders, by their plain names;
-    # hashed names exist only after collectstatic (make serve, tests/test_static_files.py).
+    # hashed names exist only after collectstatic (make serve, tests/config/test_static_files.py).
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -11,13 +11,10 @@ from commitments.models import Commitment
 from datasets.forum_2020 import load_forum
 from strategy.models import Measure
 from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory
+from tests.helpers import main_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "mot-de-passe-de-test"
-
-
-def text_of(page):
-    return " ".join(page.inner_text("main").split())
 
 
 @pytest.fixture
@@ -56,8 +53,8 @@ def test_report_validate_and_publish(browser, live_server, setting, screenshot, 
     page.get_by_label("Commentaire").fill("Ouverture du centre de la rue Gresset")
     page.get_by_role("button", name="Déclarer cette réalisation").click()
     page.wait_for_url(f"**/espace/engagements/{commitment.pk}/")
-    assert "elle attend la validation de la préfecture" in text_of(page)
-    assert "en attente de validation" in text_of(page).lower()  # badges are upper-cased
+    assert "elle attend la validation de la préfecture" in main_text(page)
+    assert "en attente de validation" in main_text(page).lower()  # badges are upper-cased
     screenshot("espace-declaration")
 
     agent_context = browser.new_context(base_url=live_server.url, locale="fr-FR")
@@ -76,14 +73,14 @@ def test_report_validate_and_publish(browser, live_server, setting, screenshot, 
     agent_context.close()
 
     page.reload()
-    assert "validée" in text_of(page).lower()
-    assert "25 places" in text_of(page)
+    assert "validée" in main_text(page).lower()
+    assert "25 places" in main_text(page)
     commitment.refresh_from_db()
     assert commitment.delivered_amount == Decimal(25)
 
     page.goto("/mesures/places-hebergement-urgence/")
-    assert "Ouvrir 40 places à Amiens" in text_of(page)
-    assert "3 025 places" in text_of(page)  # the press release's 3 000, and these 25
+    assert "Ouvrir 40 places à Amiens" in main_text(page)
+    assert "3 025 places" in main_text(page)  # the press release's 3 000, and these 25
     screenshot("mesure-apres-validation")
     assert page.console_errors == []
     assert Commitment.objects.get(pk=commitment.pk).deliveries.get().date == datetime.date(
@@ -109,7 +106,7 @@ def test_account_and_area_pages_pass_axe(page, setting, screenshot):
     page.get_by_label("Montant réalisé, en places").fill("2,5")
     page.get_by_role("button", name="Déclarer cette réalisation").click()
     page.wait_for_load_state()
-    assert "nombre entier" in text_of(page)
+    assert "nombre entier" in main_text(page)
     screenshot("espace-erreurs")
     assert serious_violations(page) == []
     assert page.console_errors == []

@@ -6,6 +6,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from datasets.demo import load_demo
 from datasets.forum_2020 import load_forum
+from tests.helpers import main_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,11 +27,6 @@ PAGES = {
 def data():
     load_forum()
     load_demo(seed=2020, scale=1, progress=False)
-
-
-def text_of(page):
-    """The main content's text with every run of spaces, line breaks included, as one."""
-    return " ".join(page.inner_text("main").split())
 
 
 def serious_violations(page):
@@ -61,7 +57,7 @@ def test_dashboard_filters_work_by_clicking_and_are_kept_in_links(page, screensh
     page.select_option("#id_territory", "hauts-de-france")
     page.get_by_role("button", name="Filtrer").click()
     page.wait_for_url("**/?year=2019&territory=hauts-de-france&issue=")
-    assert "10 000 000 € réalisés sur 10 000 000 € prévus (100 %)" in text_of(page)
+    assert "10 000 000 € réalisés sur 10 000 000 € prévus (100 %)" in main_text(page)
     screenshot("tableau-de-bord-2019")
     page.get_by_role("link", name="Leviers transversaux").click()
     page.wait_for_url("**/enjeux/leviers-transversaux/?year=2019&territory=hauts-de-france")
@@ -75,7 +71,7 @@ def test_directory_search_and_filters_work_by_clicking(page, data):
     page.select_option("#id_sector", "public")
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_url("**/acteurs/?q=*")
-    assert "5 acteurs" in text_of(page)
+    assert "5 acteurs" in main_text(page)
     page.get_by_role("link", name="Conseil départemental du Nord").click()
     page.wait_for_url("**/acteurs/conseil-departemental-nord/")
     assert page.get_by_role("heading", level=1).inner_text() == "Conseil départemental du Nord"

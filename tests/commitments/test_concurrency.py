@@ -4,16 +4,15 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from commitments.models import Delivery
 from tests.factories import CommitmentFactory, UserFactory
+from tests.helpers import postgresql_only
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite locks all)"
-    ),
+    postgresql_only("row locks need PostgreSQL (SQLite locks all)"),
 ]
 
 WORKERS = 8

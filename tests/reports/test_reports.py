@@ -8,8 +8,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -18,6 +16,7 @@ from datasets.forum_2020 import load_forum
 from reports.exports import PERMISSION
 from strategy.models import Measure
 from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -224,13 +223,6 @@ def test_staff_may_download_reports(staff_client, data):
     assert staff_client.get("/rapports/engagements.csv").status_code == 200
 
 
-def count_queries(client, name, extension="csv"):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse(f"reports:{extension}", args=[name]))
-        b"".join(response.streaming_content)
-    return len(queries)
-
-
 # Session, user, permissions, then the report's own: one statement for the rows, whether
 # a server-side cursor (Python writer) or a COPY (engagements on PostgreSQL); synthese
 # also reads the names of issues, measures and territories.
@@ -242,11 +234,11 @@ PINNED_DOWNLOADS = {"engagements": 5, "realisations": 5, "synthese": 8, "acteurs
 def test_report_query_counts_are_pinned_and_do_not_grow_with_rows(
     manager_client, data, name, extension
 ):
-    small = count_queries(manager_client, name, extension)
+    small = count_queries(manager_client, reverse(f"reports:{extension}", args=[name]))
     for _ in range(30):
         commitment = CommitmentFactory(measure=data.measure, year=2021)
         commitment.report_delivery(amount=Decimal(1), date=datetime.date(2021, 5, 5), by=None)
-    large = count_queries(manager_client, name, extension)
+    large = count_queries(manager_client, reverse(f"reports:{extension}", args=[name]))
     assert (small, large) == (PINNED_DOWNLOADS[name], PINNED_DOWNLOADS[name])
 
 

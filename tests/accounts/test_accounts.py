@@ -18,11 +18,6 @@ LOGIN = reverse("accounts:login")
 PASSWORD = "mot-de-passe-de-test"
 
 
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def log_in(client, username, password=PASSWORD):
     return client.post(LOGIN, {"username": username, "password": password})
 

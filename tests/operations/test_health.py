@@ -3,7 +3,9 @@ from django.db import OperationalError
 from django.test import Client
 
 from config.errors import server_error
-from tests.outage import database_away, postgresql_only
+from tests.helpers import database_away, postgresql_only
+
+OUTAGE = "SQLite's in-memory test database cannot be taken away from a live connection"
 
 
 @pytest.mark.django_db
@@ -15,7 +17,7 @@ def test_healthz_answers_200_when_the_database_answers(client):
 
 
 @pytest.mark.django_db(transaction=True)
-@postgresql_only
+@postgresql_only(OUTAGE)
 def test_healthz_answers_503_without_detail_when_the_database_fails(client):
     with database_away():
         response = client.get("/healthz")
@@ -24,7 +26,7 @@ def test_healthz_answers_503_without_detail_when_the_database_fails(client):
 
 
 @pytest.mark.django_db(transaction=True)
-@postgresql_only
+@postgresql_only(OUTAGE)
 @pytest.mark.parametrize(
     "method, path", [("get", "/"), ("get", "/acteurs/"), ("post", "/comptes/connexion/")]
 )

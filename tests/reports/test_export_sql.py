@@ -15,12 +15,10 @@ from commitments.models import Commitment
 from reports.export_writers import DIALECTS, csv_chunks
 from reports.exports import EXPORTERS, Rate, ReportFilters
 from tests.factories import ActorFactory, CommitmentFactory
-from tests.outage import database_away
+from tests.helpers import database_away, postgresql_only
 
 ENGAGEMENTS = EXPORTERS["engagements"]
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the database writes the CSV on PostgreSQL only"
-)
+postgresql_only = postgresql_only("the database writes the CSV on PostgreSQL only")
 
 AWKWARD = [
     "=SOMME(A1:A9)",

@@ -7,14 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Commitment
 from strategy.units import Unit
 from tests.factories import CommitmentFactory, MeasureFactory, UserFactory
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +39,6 @@ def returned_a(commitment_a, contact_a):
     )
     delivery.return_for_revision(by=UserFactory(username="relecteur"), reason="Justificatif ?")
     return delivery
-
-
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    """E-mails leave on commit, which a test's own transaction never reaches: run them."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture
@@ -268,12 +261,6 @@ def test_a_validated_or_returned_delivery_mails_its_reporter_with_a_working_link
     assert link == reverse("space:commitment", args=[commitment_a.pk])
     client.force_login(contact_a)
     assert "Date à vérifier" in client.get(link).content.decode()
-
-
-def count_queries(client, address):
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(address).status_code == 200
-    return len(queries)
 
 
 def grow(actor, contact, count):

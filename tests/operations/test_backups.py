@@ -11,6 +11,7 @@ from django.db import connection
 from datasets.demo import load_demo
 from datasets.forum_2020 import load_forum
 from operations.backups import database_url
+from tests.helpers import postgresql_only
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CHECKED_APPS = ("strategy", "actors", "commitments", "auth", "axes")
@@ -42,7 +43,7 @@ def data():
     return counts
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_dump and pg_restore")
+@postgresql_only("pg_dump and pg_restore")
 def test_a_postgresql_backup_restores_every_row_into_a_fresh_database(tmp_path, data):
     dump = tmp_path / "suivi.dump"
     call_command("backup", output=str(dump), verbosity=0)

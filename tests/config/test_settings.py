@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import SynchronousOnlyOperation
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def settings_of(**env):

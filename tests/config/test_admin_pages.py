@@ -1,8 +1,6 @@
 """Every admin page renders for a staff agent, with a query count that does not grow."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actors.models import Actor, Forum, Membership
@@ -20,6 +18,7 @@ from tests.factories import (
     TerritoryFactory,
     UserFactory,
 )
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -66,13 +65,6 @@ def url(model_name, page):
     if page in ("change", "history"):
         return reverse(name, args=[model.objects.order_by("pk").first().pk])
     return reverse(name)
-
-
-def count_queries(client, address):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(address)
-    assert response.status_code == 200, address
-    return len(queries)
 
 
 @pytest.mark.parametrize("page", PAGES)

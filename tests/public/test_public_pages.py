@@ -1,13 +1,9 @@
 """Public pages: what anyone may see, and only that; bad input never breaks them."""
 
 import datetime
-import html
-import re
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from commitments.models import Commitment
 from datasets.forum_2020 import load_forum
@@ -22,9 +18,9 @@ from tests.factories import (
     TerritoryFactory,
     UserFactory,
 )
+from tests.helpers import count_queries, text_of
 
 pytestmark = pytest.mark.django_db
-NBSP = "\N{NO-BREAK SPACE}"
 PRIVATE_TITLE = "Engagement confidentiel à ne jamais publier"
 
 
@@ -61,12 +57,6 @@ def public_urls():
         "/acteurs/",
         "/acteurs/prefecture-region-hauts-de-france/",
     ]
-
-
-def text_of(response):
-    """The page's text as a reader sees it: no tags, single spaces."""
-    text = html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))
-    return re.sub(r"\s+", " ", text.replace(NBSP, " "))
 
 
 @pytest.mark.parametrize("address", public_urls())
@@ -233,12 +223,6 @@ def populate(size):
                 # a query per delivery or per commitment would show a larger count.
                 for commitment in commitments:
                     DeliveryFactory(commitment=commitment).validate(by=None)
-
-
-def count_queries(client, address):
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(address).status_code == 200
-    return len(queries)
 
 
 PINNED = {

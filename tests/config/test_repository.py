@@ -4,7 +4,7 @@ import os
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SKIPPED = {".git", ".venv", "node_modules", "staticfiles", "test-artifacts", "backups"}
 TEXT = {".py", ".html", ".txt", ".md", ".toml", ".cfg", ".css", ".js", ".example", ""}
 # A document or map data cited by name; URLs are not files of ours.

@@ -27,7 +27,7 @@ QUERYSET_HINTS = {"objects", "filter", "exclude", "all", "select_for_update", "h
 BULK_WRITES = {"bulk_update", "bulk_create"}
 
 # (file, function): why its silent write is not one. Only the demo loader, and only the
-# one helper that writes the history itself right after (tests/test_load_data.py checks
+# one helper that writes the history itself right after (tests/datasets/test_load_data.py checks
 # that every row the demo loads has its history entry).
 ALLOWED = {
     ("datasets/demo.py", "_create_with_history"): (
