@@ -75,22 +75,52 @@ def test_any_public_filter_gives_a_page(client, forum, params):
         assert "Préfet<br>de la région<br>Hauts-de-France" in response.content.decode()
 
 
+# Report filters: real values of the press release's data as well as anything typed.
+report_values = st.one_of(
+    typed,
+    st.sampled_from(
+        [
+            "urgence-sociale",
+            "places-hebergement-urgence",
+            "hauts-de-france",
+            "metropole-europeenne-de-lille",
+            "2020",
+            "association",
+            "cancelled",
+            "excel",
+            "csv",
+        ]
+    ),
+)
+
+
 @EXAMPLES
 @given(
     params=st.dictionaries(
         st.sampled_from(
             ["year", "territory", "issue", "measure", "actor_kind", "status", "dialect"]
         ),
-        typed,
+        report_values,
         max_size=5,
     )
 )
-def test_any_report_parameter_gives_a_report_or_a_400(client, manager, params):
+@example(params={"territory": "hauts-de-france", "dialect": "csv"})
+@example(params={"issue": "urgence-sociale", "year": "2020", "status": "cancelled"})
+@example(params={"territory": "nulle-part"})
+def test_any_report_parameter_gives_the_whole_report_or_a_french_400(
+    client, forum, manager, params
+):
     client.force_login(manager)
     response = client.get("/rapports/engagements.csv", params)
-    assert response.status_code in (200, 400)
+    assert response.status_code in (200, 400), params
+    if response.status_code == 200:
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+        assert body.splitlines()[0].startswith(("id;", "id,")), params
+    else:
+        assert is_french(response.content.decode()), response.content
     response = client.get("/rapports/", params)
-    assert response.status_code in (200, 400)
+    assert response.status_code in (200, 400), params
+    assert "Rapports" in response.content.decode()
 
 
 # A cell that is not blank, so that a garbage row can never be dropped as empty.
