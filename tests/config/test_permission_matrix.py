@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from actors.models import Actor
 from actors.roles import AGENTS, MANAGERS, setup_roles
 from commitments.models import Commitment
 from datasets.forum_2020 import load_forum
@@ -188,9 +189,16 @@ def admin_pages(world):
         prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         yield model, "changelist", reverse(f"{prefix}_changelist")
         yield model, "add", reverse(f"{prefix}_add")
+        if hasattr(admin.site._registry[model], "import_view"):
+            yield model, "import", reverse(f"{prefix}_import")
         if obj is not None:
             for page in ("change", "history", "delete"):
                 yield model, page, reverse(f"{prefix}_{page}", args=[obj.pk])
+
+
+def test_the_import_pages_of_actors_and_commitments_are_in_the_matrix(world):
+    imported = {model for model, page, _address in admin_pages(world) if page == "import"}
+    assert imported == {Actor, Commitment}
 
 
 def test_every_admin_page_answers_each_role_as_expected(client, world):
@@ -207,7 +215,7 @@ def test_every_admin_page_answers_each_role_as_expected(client, world):
             if expected == 302:
                 assert response["Location"].startswith(ADMIN_LOGIN)
             # POST without confirmation or data: a form with errors, never a write or a 500
-            if page in ("add", "change", "delete"):
+            if page in ("add", "change", "delete", "import"):
                 response = session.post(address, {})
                 assert response.status_code in (200, 302, 403), (model._meta.label, page, role)
                 assert response.status_code != 302 or expected == 302 or page == "change"
