@@ -14,31 +14,38 @@ SURFACES = {"public", "space", "reports", "accounts", "datasets", "operations"}
 
 
 def modules():
-    """(module name, path) of every Python file of the project's apps and config."""
+    """(module name, its package, path) of every Python file of the apps and config."""
     for package in sorted(DOMAIN | SURFACES | {"config"}):
         for path in sorted((ROOT / package).rglob("*.py")):
-            if "migrations" in path.parts:
-                continue
-            name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
-            yield name.removesuffix(".__init__"), path
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            if path.name == "__init__.py":
+                yield ".".join(parts[:-1]), ".".join(parts[:-1]), path
+            else:
+                yield ".".join(parts), ".".join(parts[:-1]), path
 
 
-def imported(source):
+def imported(source, package=""):
     """Every module a source imports, by its full dotted name (`from a import b` gives
-    both `a` and `a.b`, since b may be a module)."""
+    both `a` and `a.b`, since b may be a module); relative imports are resolved against
+    the importing module's package."""
     names = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1]
+            module = ".".join(
+                part for part in [*(base if node.level else []), node.module or ""] if part
+            )
+            if node.module:
+                names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
 
 
 def project_imports():
-    for name, path in modules():
-        for target in imported(path.read_text()):
+    for name, package, path in modules():
+        for target in imported(path.read_text(), package):
             if target.split(".")[0] in DOMAIN | SURFACES | {"config"}:
                 yield name, target
 
@@ -46,6 +53,18 @@ def project_imports():
 def test_the_import_reader_sees_both_forms_of_import():
     source = "import public.cache\nfrom reports.views import index\n"
     assert imported(source) == {"public.cache", "reports.views", "reports.views.index"}
+
+
+def test_the_import_reader_resolves_relative_imports():
+    assert imported("from .views import index\n", "reports") == {
+        "reports.views",
+        "reports.views.index",
+    }
+    assert imported("from . import views\n", "reports") == {"reports.views"}
+    assert imported("from ..models import Commitment\n", "commitments.management") == {
+        "commitments.models",
+        "commitments.models.Commitment",
+    }
 
 
 def domain_violations(pairs):
