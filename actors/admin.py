@@ -4,11 +4,11 @@ from django.db import models
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from actors.invitations import invite_contact, send_invitation
 from actors.models import Actor, Forum, Membership
 from commitments.admin_totals import UnitTotalsMixin
+from config.history import ReadOnlyHistoryAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,7 +23,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(UnitTotalsMixin, SimpleHistoryAdmin):
+class ActorAdmin(UnitTotalsMixin, ReadOnlyHistoryAdmin):
     """reports.admin adds the import and "Exporter la sélection" to it."""
 
     totals_grouping = "actor"
@@ -69,7 +69,7 @@ def _invite_link(actor):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(ReadOnlyHistoryAdmin):
     list_display = ["user", "user_email", "actor", "created_at", "last_login"]
     list_select_related = ["user", "actor"]
     search_fields = ["user__username", "user__email", "actor__name"]
@@ -118,7 +118,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Forum)
-class ForumAdmin(SimpleHistoryAdmin):
+class ForumAdmin(ReadOnlyHistoryAdmin):
     list_display = ["title", "date", "is_online", "participant_count"]
     list_filter = ["is_online"]
     search_fields = ["title"]

@@ -4,10 +4,10 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.response import TemplateResponse
-from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.models import REASON_MAX_LENGTH, Commitment, Delivery, lock_commitments
 from commitments.notifications import notify_reviewed
+from config.history import ReadOnlyHistoryAdmin
 from strategy.units import format_amount, format_rate
 
 
@@ -23,7 +23,7 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(SimpleHistoryAdmin):
+class CommitmentAdmin(ReadOnlyHistoryAdmin):
     """reports.admin adds the import and "Exporter la sélection" to it."""
 
     list_display = [
@@ -119,7 +119,7 @@ class ReturnForm(forms.Form):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(SimpleHistoryAdmin):
+class DeliveryAdmin(ReadOnlyHistoryAdmin):
     """reports.admin adds "Exporter la sélection" to it."""
 
     list_display = [

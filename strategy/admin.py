@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.db.models import Count
-from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.admin_totals import UnitTotalsMixin
+from config.history import ReadOnlyHistoryAdmin
 from strategy.models import Issue, Measure, Territory
 
 
 @admin.register(Territory)
-class TerritoryAdmin(SimpleHistoryAdmin):
+class TerritoryAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "level", "code", "parent"]
     list_filter = ["level"]
     list_select_related = ["parent"]
@@ -24,7 +24,7 @@ class MeasureInline(admin.TabularInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(SimpleHistoryAdmin):
+class IssueAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "position", "measure_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -39,7 +39,7 @@ class IssueAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Measure)
-class MeasureAdmin(UnitTotalsMixin, SimpleHistoryAdmin):
+class MeasureAdmin(UnitTotalsMixin, ReadOnlyHistoryAdmin):
     totals_grouping = "measure"
     list_display = ["name", "issue", "unit", "unit_totals_display"]
     list_filter = ["issue", "unit"]

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actors.models import Actor
@@ -165,7 +166,7 @@ def admin_expectation(model, page, role):
         return 200
     app = model._meta.app_label
     if role == "manager":
-        if app in DOMAIN_APPS and page in ("changelist", "change", "history"):
+        if app in DOMAIN_APPS and page in ("changelist", "change", "history", "version"):
             return 200
         return 403
     # the prefecture's agents
@@ -194,6 +195,16 @@ def admin_pages(world):
         if obj is not None:
             for page in ("change", "history", "delete"):
                 yield model, page, reverse(f"{prefix}_{page}", args=[obj.pk])
+            if hasattr(model, "history"):  # a real version of the row, its first
+                version = obj.history.order_by("history_id").first()
+                args = [obj.pk, version.history_id]
+                yield model, "version", reverse(f"{prefix}_simple_history", args=args)
+
+
+def test_every_audited_model_has_its_version_page_in_the_matrix(world):
+    versioned = {model for model, page, _address in admin_pages(world) if page == "version"}
+    audited = {model for model in admin.site._registry if hasattr(model, "history")}
+    assert versioned == audited and len(audited) >= 8
 
 
 def test_the_import_pages_of_actors_and_commitments_are_in_the_matrix(world):
@@ -214,6 +225,16 @@ def test_every_admin_page_answers_each_role_as_expected(client, world):
             assert status == expected, (model._meta.label, page, role, status)
             if expected == 302:
                 assert response["Location"].startswith(ADMIN_LOGIN)
+            # A version is read only: posting it (a revert) is refused, the row unchanged.
+            if page == "version":
+                before = model_to_dict(model._default_manager.get(pk=address.split("/")[-4]))
+                response = session.post(address, {})
+                assert response.status_code == (302 if expected == 302 else 405), (
+                    model._meta.label,
+                    role,
+                )
+                after = model_to_dict(model._default_manager.get(pk=address.split("/")[-4]))
+                assert after == before
             # POST without confirmation or data: a form with errors, never a write or a 500
             if page in ("add", "change", "delete", "import"):
                 response = session.post(address, {})
