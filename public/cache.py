@@ -13,7 +13,7 @@ import uuid
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 
 VERSION_KEY = "figures:version"
 TIMEOUT = 60 * 60
@@ -54,27 +54,63 @@ def cached(name, compute, *parts):
     return value
 
 
-def cached_public_page(view):
+def cached_public_page(*params):
     """Anonymous visitors all see the same page: keep it whole, under the figures version.
 
-    Signed-in users (whose header differs) and anything but GET always go to the view.
+    `params` are the query parameters the view reads; any other is dropped before the
+    view runs, so that `/?x=<random>` is the page `/` and adds no entry. A page is stored
+    only when the view confirms its parameters are canonical (see `canonical()`): a
+    value it ignored, or wrote otherwise, is answered but never stored, so a visitor
+    cannot fill the cache. Signed-in users, and anything but GET and HEAD, always go to
+    the view.
     """
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method != "GET" or request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        key = _key("page", request.get_full_path())
-        version, page = _lookup(key)
-        if page is not None:
-            content_type, content = page
-            return HttpResponse(content, content_type=content_type)
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
-            cache.set(key, (version, (response["Content-Type"], response.content)), TIMEOUT)
-        return response
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            asked = _recognised(request, params)
+            key = _key("page", request.path, sorted(asked.items()))
+            version, page = _lookup(key)
+            if page is not None:
+                content_type, content = page
+                return HttpResponse(content, content_type=content_type)
+            response = view(request, *args, **kwargs)
+            if (
+                response.status_code == 200
+                and not response.streaming
+                and getattr(response, "canonical_query", None) == asked
+            ):
+                cache.set(key, (version, (response["Content-Type"], response.content)), TIMEOUT)
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+def _recognised(request, params):
+    """The request's recognised parameters, last value of each, empty ones dropped; the
+    view sees only those."""
+    query = QueryDict(mutable=True)
+    for name in params:
+        value = request.GET.get(name, "")
+        if value != "":
+            query[name] = value
+    request.GET = query
+    request.GET._mutable = False
+    return dict(query.items())
+
+
+def canonical(response, **params):
+    """Marks a public page as storable: `params` are the values it was made from, as the
+    view understood them (None for absent). The cache stores the page only when they are
+    exactly what was asked."""
+    response.canonical_query = {
+        name: str(value) for name, value in params.items() if value not in (None, "")
+    }
+    return response
 
 
 def figures_changed():

@@ -62,6 +62,16 @@ class PublicFilterForm(forms.Form):
         ]
 
     @property
+    def canonical(self):
+        """The valid filters as their query parameters, for the page cache."""
+        values = self.values
+        return {
+            "year": values["year"],
+            "territory": getattr(values["territory"], "slug", None),
+            "issue": getattr(values.get("issue"), "slug", None),
+        }
+
+    @property
     def query(self):
         """`?year=2021&territory=nord` for links that keep the year and territory filters."""
         values = self.values
@@ -108,6 +118,18 @@ class ActorFilterForm(forms.Form):
             "kind": data.get("kind") or None,
             "territory": self.territories.get(data.get("territory") or ""),
             "is_public_sector": self.SECTORS.get(data.get("sector") or ""),
+        }
+
+    @property
+    def canonical(self):
+        """The valid filters as their query parameters, for the page cache; a search is
+        never canonical: each text typed would be an entry of its own."""
+        data = getattr(self, "cleaned_data", {})
+        values = self.values
+        return {
+            "kind": values["kind"],
+            "territory": getattr(values["territory"], "slug", None),
+            "sector": data.get("sector") if values["is_public_sector"] is not None else None,
         }
 
     @property

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from actors.models import Actor
 from commitments.models import Commitment, Delivery, rows_by
-from public.cache import cached, cached_public_page
+from public.cache import cached, cached_public_page, canonical
 from public.charts import cumulative_line, year_bars
 from public.forms import ActorFilterForm, PublicFilterForm
 from public.pagination import get_page
@@ -19,13 +19,18 @@ ACTORS_PAGE_SIZE = 30
 CANCELLED_SHOWN = 50
 
 
+def _page_number(page):
+    """The page as its canonical parameter: none for the first."""
+    return page.number if page.number > 1 else None
+
+
 def _keys(values):
     """The filters as plain values, for cache keys."""
     return tuple(getattr(value, "pk", value) for value in values.values())
 
 
 @require_safe
-@cached_public_page
+@cached_public_page("year", "territory", "issue")
 def home(request):
     """The strategy at a glance: public planned versus delivered, per issue and unit."""
     public = Commitment.objects.public()
@@ -49,7 +54,7 @@ def home(request):
     for issue in issues:
         issue.unit_totals = by_issue.get(issue.pk, [])
         issue.charts = [chart for (pk, _unit), chart in charts.items() if pk == issue.pk]
-    return render(
+    response = render(
         request,
         "public/home.html",
         {
@@ -60,10 +65,11 @@ def home(request):
             "counts": figures["counts"],
         },
     )
+    return canonical(response, **filters.canonical)
 
 
 @require_safe
-@cached_public_page
+@cached_public_page()
 def issue_list(request):
     by_issue = rows_by(
         cached("issues", lambda: Commitment.objects.public().totals("issue")), "issue_id"
@@ -71,7 +77,7 @@ def issue_list(request):
     issues = list(Issue.objects.annotate(measure_count=Count("measures")))
     for issue in issues:
         issue.unit_totals = by_issue.get(issue.pk, [])
-    return render(
+    response = render(
         request,
         "public/issue_list.html",
         {
@@ -80,10 +86,11 @@ def issue_list(request):
             "breadcrumb_data": {"current": "Enjeux"},
         },
     )
+    return canonical(response)
 
 
 @require_safe
-@cached_public_page
+@cached_public_page("year", "territory")
 def issue_detail(request, slug):
     issue = get_object_or_404(Issue, slug=slug)
     public = Commitment.objects.public().filter(measure__issue=issue)
@@ -107,7 +114,7 @@ def issue_detail(request, slug):
     by_territory = figures["by_territory"]
     for row in by_territory:
         row["territory"] = filters.territory_by_pk.get(row["territory_id"])
-    return render(
+    response = render(
         request,
         "public/issue_detail.html",
         {
@@ -123,10 +130,11 @@ def issue_detail(request, slug):
             },
         },
     )
+    return canonical(response, **filters.canonical)
 
 
 @require_safe
-@cached_public_page
+@cached_public_page("page")
 def measure_detail(request, slug):
     measure = get_object_or_404(Measure.objects.select_related("issue"), slug=slug)
     public = Commitment.objects.public().filter(measure=measure)
@@ -142,7 +150,7 @@ def measure_detail(request, slug):
         },
         measure.pk,
     )
-    return render(
+    response = render(
         request,
         "public/measure_detail.html",
         {
@@ -165,10 +173,11 @@ def measure_detail(request, slug):
             },
         },
     )
+    return canonical(response, page=_page_number(page))
 
 
 @require_safe
-@cached_public_page
+@cached_public_page("q", "kind", "territory", "sector", "page")
 def actor_list(request):
     filters = ActorFilterForm(
         request.GET, territories=Territory.objects.order_by("parent_id", "name", "pk")
@@ -180,7 +189,7 @@ def actor_list(request):
         .order_by("name", "pk")
     )
     page = get_page(request, actors, ACTORS_PAGE_SIZE)
-    return render(
+    response = render(
         request,
         "public/actor_list.html",
         {
@@ -190,16 +199,17 @@ def actor_list(request):
             "breadcrumb_data": {"current": "Acteurs"},
         },
     )
+    return canonical(response, **filters.canonical, page=_page_number(page))
 
 
 @require_safe
-@cached_public_page
+@cached_public_page("page")
 def actor_detail(request, slug):
     actor = get_object_or_404(Actor.objects.select_related("territory"), slug=slug)
     public = Commitment.objects.public().filter(actor=actor)
     listed = public.counted().with_list_related_data().order_by("-year", "title", "pk")
     page = get_page(request, listed, ACTORS_PAGE_SIZE)
-    return render(
+    response = render(
         request,
         "public/actor_detail.html",
         {
@@ -219,6 +229,7 @@ def actor_detail(request, slug):
             },
         },
     )
+    return canonical(response, page=_page_number(page))
 
 
 ROBOTS = "\n".join(
