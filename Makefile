@@ -36,7 +36,8 @@ run: demo
 	@echo ""
 	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# As in production: DEBUG off, hashed and compressed static files served by whitenoise,
+# As in production: DEBUG off, HTTPS hardening on (HSTS, secure cookies; HTTPS=off for a
+# plain-HTTP trial on loopback), hashed and compressed static files served by whitenoise,
 # gunicorn (config/gunicorn.conf.py). Set SECRET_KEY to keep sessions across restarts.
 # Loads the press release's facts (idempotent), never the fictional demo.
 serve: install
@@ -44,7 +45,7 @@ serve: install
 	  $(BIN)/python manage.py collectstatic --no-input -v0
 	$(MAKE) migrate
 	DEBUG=on $(BIN)/python manage.py load_forum
-	DEBUG=off HTTPS=$${HTTPS:-off} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	DEBUG=off HTTPS=$${HTTPS:-on} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	  SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	  PORT=$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
 

@@ -17,3 +17,18 @@ max_requests_jitter = 500
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 wsgi_app = "config.wsgi:application"
+
+
+def _without_server_header():
+    """gunicorn announces itself in a Server header; say nothing of the software."""
+    from gunicorn.http import wsgi
+
+    default_headers = wsgi.Response.default_headers
+
+    def headers(self):
+        return [line for line in default_headers(self) if not line.startswith("Server:")]
+
+    wsgi.Response.default_headers = headers
+
+
+_without_server_header()

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.sessions.SlidingSessionMiddleware",
+    "config.middleware.RequestHygieneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -96,6 +97,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Keep connections between requests (each gunicorn thread holds one); check them first.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No query may hold a worker forever: config/wsgi.py sets 30 s for the web server;
+# commands (migrations, load_demo, backups) run without a limit unless it is set.
+STATEMENT_TIMEOUT = env.int("STATEMENT_TIMEOUT", default=0)
+if STATEMENT_TIMEOUT and "postgresql" in DATABASES["default"]["ENGINE"]:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        f"{_options.get('options', '')} -c statement_timeout={STATEMENT_TIMEOUT * 1000}".strip()
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

@@ -235,7 +235,6 @@ def actor_detail(request, slug):
 ROBOTS = "\n".join(
     [
         "User-agent: *",
-        "Disallow: /admin/",
         "Disallow: /espace/",
         "Disallow: /comptes/",
         "Disallow: /rapports/",
@@ -246,6 +245,7 @@ ROBOTS = "\n".join(
 
 @require_safe
 def robots_txt(request):
-    """Public pages may be indexed; the private areas may not. (Also the benchmark's
-    trivial view: no query, no template.)"""
+    """Public pages may be indexed; the private areas may not. The admin is not named
+    here, where anyone reads it: its pages answer `X-Robots-Tag: noindex` instead.
+    (Also the benchmark's trivial view: no query, no template.)"""
     return HttpResponse(ROBOTS, content_type="text/plain; charset=utf-8")
