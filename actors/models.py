@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from actors.validators import validate_siret
 from strategy.models import Territory
+from strategy.validators import validate_single_line
 
 
 class ActorQuerySet(models.QuerySet):
@@ -51,7 +52,7 @@ class Actor(models.Model):
         FOUNDATION = "foundation", _("Fondation")
         OTHER = "other", _("Autre")
 
-    name = models.CharField(_("nom"), max_length=300)
+    name = models.CharField(_("nom"), max_length=300, validators=[validate_single_line])
     slug = models.SlugField(_("identifiant d'URL"), max_length=300, unique=True)
     kind = models.CharField(_("type d'acteur"), max_length=20, choices=Kind.choices)
     is_public_sector = models.BooleanField(
@@ -130,7 +131,7 @@ class Membership(models.Model):
 class Forum(models.Model):
     """A meeting of the strategy's actors, such as the regional forum of 10 July 2020."""
 
-    title = models.CharField(_("intitulé"), max_length=300)
+    title = models.CharField(_("intitulé"), max_length=300, validators=[validate_single_line])
     slug = models.SlugField(_("identifiant d'URL"), max_length=300, unique=True)
     date = models.DateField(_("date"))
     is_online = models.BooleanField(_("en ligne"), default=False)

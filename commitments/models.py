@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from strategy.models import Territory
 from strategy.units import Unit, format_amount
+from strategy.validators import validate_single_line
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 AMOUNT_DIGITS, AMOUNT_DECIMALS = 15, 2
@@ -165,7 +166,7 @@ class Commitment(models.Model):
     year = models.PositiveSmallIntegerField(
         _("année"), validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
     )
-    title = models.CharField(_("intitulé"), max_length=300)
+    title = models.CharField(_("intitulé"), max_length=300, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     planned_amount = models.DecimalField(
         _("prévu"),

@@ -1,6 +1,8 @@
 """E-mails about deliveries: to the agents when one is reported, to the contact who
 reported it when it is validated or returned. Sent once the transaction is committed."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
@@ -10,15 +12,33 @@ from django.urls import reverse
 
 from actors.roles import AGENTS
 
+logger = logging.getLogger(__name__)
+
 
 def _send(messages):
     if messages:
-        transaction.on_commit(lambda: get_connection().send_messages(messages))
+        transaction.on_commit(lambda: _deliver(messages))
+
+
+def _deliver(messages):
+    """A mail that cannot leave is logged: what the user did is saved already, and must
+    not turn into an error page."""
+    try:
+        get_connection().send_messages(messages)
+    except Exception:
+        logger.exception("Échec de l'envoi de %s courriel(s) de notification", len(messages))
+
+
+def one_line(text, limit=200):
+    """A mail subject on one line, whatever a title holds (a line break in a subject is
+    refused by the mail library)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def _message(subject, template, context, to):
     return EmailMessage(
-        subject=subject,
+        subject=one_line(subject),
         body=render_to_string(template, context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],

@@ -1,5 +1,6 @@
 """One writer for every report: CSV in two dialects, or XLSX; formulas defused in all."""
 
+import contextlib
 import csv
 import datetime
 import tempfile
@@ -8,6 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 DIALECTS = ("excel", "csv")
 DELIMITERS = {"excel": ";", "csv": ","}
@@ -109,20 +111,39 @@ def write_xlsx(headers, kinds, rows, title):
     """An XLSX file (openpyxl write-only, rows go to disk as they come); returns it open."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(
-            [_cell_for_xlsx(sheet, value, kind) for value, kind in zip(row, kinds, strict=True)]
-        )
     output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
-    workbook.save(output)
+    try:
+        sheet.append(headers)
+        for row in rows:
+            sheet.append(
+                [_cell_for_xlsx(sheet, value, kind) for value, kind in zip(row, kinds, strict=True)]
+            )
+        workbook.save(output)
+    except BaseException:
+        output.close()
+        # openpyxl's write-only sheet streams its rows to a named temporary file of its
+        # own, removed only when the workbook is saved: remove it on any failure.
+        writer = getattr(sheet, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(Exception):  # the rows' generator, then the file
+                if sheet._rows is not None:
+                    sheet._rows.close()
+                writer.close()
+            writer.cleanup()
+        raise
     output.seek(0)
     return output
 
 
+def xlsx_text(value):
+    """Text an XLSX cell can hold: a vertical tab or form feed (which Word puts in a
+    pasted text) becomes a line break, other control characters are dropped."""
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "", value)
+
+
 def _cell_for_xlsx(sheet, value, kind):
     if isinstance(value, str):
-        return defuse(value)
+        return defuse(xlsx_text(value))
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value).replace(tzinfo=None)
     if value is None or kind not in (DATE, RATE):

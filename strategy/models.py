@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from strategy.units import Unit
+from strategy.validators import validate_single_line
 
 __all__ = ["Issue", "Measure", "Territory", "Unit"]
 
@@ -38,7 +39,7 @@ class Territory(models.Model):
         max_length=9,
         help_text=_("Code officiel géographique (région, département) ou SIREN de l'EPCI."),
     )
-    name = models.CharField(_("nom"), max_length=200)
+    name = models.CharField(_("nom"), max_length=200, validators=[validate_single_line])
     slug = models.SlugField(_("identifiant d'URL"), max_length=200, unique=True)
     parent = models.ForeignKey(
         "self",
@@ -72,7 +73,7 @@ class Issue(models.Model):
     """An *enjeu* of the strategy (social emergency, education, insertion, levers)."""
 
     slug = models.SlugField(_("identifiant d'URL"), max_length=100, unique=True)
-    name = models.CharField(_("nom"), max_length=200)
+    name = models.CharField(_("nom"), max_length=200, validators=[validate_single_line])
     summary = models.TextField(_("résumé"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -97,7 +98,7 @@ class Measure(models.Model):
         Issue, verbose_name=_("enjeu"), on_delete=models.PROTECT, related_name="measures"
     )
     slug = models.SlugField(_("identifiant d'URL"), max_length=200, unique=True)
-    name = models.CharField(_("nom"), max_length=300)
+    name = models.CharField(_("nom"), max_length=300, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     unit = models.CharField(_("unité"), max_length=20, choices=Unit.choices)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
