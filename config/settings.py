@@ -109,6 +109,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
+# Downloads of reports running at once, per user and in all (reports/limits.py).
+EXPORTS_PER_USER = env.int("EXPORTS_PER_USER", default=2)
+EXPORTS_IN_ALL = env.int("EXPORTS_IN_ALL", default=4)
+
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str(

@@ -21,4 +21,4 @@ class ExportSelectionMixin:
 
     @admin.action(description="Exporter la sélection (CSV pour Excel)")
     def export_selection(self, request, queryset):
-        return csv_response(EXPORTERS[self.exporter_name], queryset, "excel")
+        return csv_response(request, EXPORTERS[self.exporter_name], queryset, "excel")

@@ -55,8 +55,8 @@ def download(request, name, extension):
         return _bad_request(form.error_text())
     queryset = exporter.queryset(form.filters())
     if extension == "xlsx":
-        return xlsx_response(exporter, queryset)
+        return xlsx_response(request, exporter, queryset)
     dialect = request.GET.get("dialect", "excel")
     if dialect not in DIALECTS:
         return _bad_request(f"dialecte « {dialect} » inconnu : excel ou csv.")
-    return csv_response(exporter, queryset, dialect)
+    return csv_response(request, exporter, queryset, dialect)
