@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes"
 
     def ready(self):
-        from accounts import sessions  # noqa: F401 - connects the login receiver
+        from accounts import sessions, throttle  # noqa: F401 - connect the login receivers

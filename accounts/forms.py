@@ -6,6 +6,7 @@ from dsfr.forms import DsfrBaseForm
 class LoginForm(DsfrBaseForm, auth_forms.AuthenticationForm):
     username = auth_forms.UsernameField(
         label="Identifiant ou adresse électronique",
+        max_length=254,  # an e-mail address's longest; axes keeps at most 255
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     error_messages = {

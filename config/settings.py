@@ -1,6 +1,7 @@
 """Settings, all read from the environment (see .env.example for every variable)."""
 
 import datetime
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.sessions.SlidingSessionMiddleware",
     "config.middleware.RequestHygieneMiddleware",
+    # Refuses, before the view (so before any password hash), who keeps failing to log in.
+    "accounts.throttle.ThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -127,13 +130,37 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.UsernameOrEmailBackend",
 ]
 
-# Five failures for one username from one address lock that pair for 30 minutes.
+# Five failures for one account from one address lock that pair for 30 minutes. The account
+# is the one named, whatever alias or case was typed (an unknown identifier counts as one);
+# the pair, not the account alone, so that an attacker cannot lock the owner out of every
+# address. The address is the client's (accounts.throttle.client_address).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.throttle.account_key"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
+
+# The reverse proxies whose X-Forwarded-For is believed (addresses or networks). Empty: the
+# socket's address is the client's, and the header is ignored.
+TRUSTED_PROXIES = [proxy for proxy in env.list("TRUSTED_PROXIES", default=[]) if proxy]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise SystemExit(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network.") from None
+# Cheap counters in the cache, checked before the view runs (accounts.throttle): at most
+# so many requests in so many seconds, else a French 429 page. Failed logins per client
+# address (a success gives its count back), password reset requests per client address
+# and per e-mail address asked for, invitation form posts per client address.
+THROTTLE_RATES = {
+    "login": (env.int("LOGIN_FAILURES_PER_ADDRESS", default=20), 15 * 60),
+    "password_reset": (10, 60 * 60),
+    "password_reset_email": (3, 60 * 60),
+    "invitation": (10, 15 * 60),
+}
 
 # Password reset links live one day; invitation links three (actors.invitations).
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
