@@ -6,7 +6,7 @@ PORT ?= 8000
 # The suite runs with production settings (DEBUG off), so it needs a key of its own.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production DEBUG=off HTTPS=off
 
-.PHONY: run serve test quality install migrate demo clean bench bench-reports backup restore loadtest
+.PHONY: run serve test quality install migrate demo clean bench bench-reports bench-login backup restore loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,14 @@ bench-reports: install
 	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL=postgres://… (the benchmark compares with COPY)"; exit 2)
 	DEBUG=on $(BIN)/python manage.py migrate --no-input -v0
 	DEBUG=on $(BIN)/python manage.py bench_reports
+
+# Failed logins from one address against gunicorn on loopback (this database and CACHE_URL):
+# the throttle's cost and a public page's median under a bounded flood.
+bench-login: install
+	DEBUG=on $(BIN)/python manage.py migrate --no-input -v0
+	DEBUG=on $(BIN)/python manage.py setup_roles
+	DEBUG=on $(BIN)/python manage.py load_forum
+	DEBUG=on $(BIN)/python manage.py bench_login
 
 # Mixed traffic against gunicorn on loopback (PostgreSQL, demo loaded): DURATION seconds,
 # CLIENTS concurrent clients; RESTART=1 restarts PostgreSQL half-way.

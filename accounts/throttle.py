@@ -95,7 +95,7 @@ def _account_key(typed):
     return typed.casefold()
 
 
-def _bucket(scope, identity, window):
+def bucket(scope, identity, window):
     """The counter of `identity` for the current window (aligned on the clock), and the
     seconds left in it."""
     now = time.time()
@@ -150,7 +150,7 @@ class ThrottleMiddleware:
                     identity = request.POST.get(field, "").strip().casefold()
                 if not identity:
                     continue
-                key, retry_after = _bucket(scope, identity, window)
+                key, retry_after = bucket(scope, identity, window)
                 count = _count(key, window)
                 counted.append(key)
                 if count > limit:

@@ -145,7 +145,7 @@ AXES_VERBOSE = False
 
 # The reverse proxies whose X-Forwarded-For is believed (addresses or networks). Empty: the
 # socket's address is the client's, and the header is ignored.
-TRUSTED_PROXIES = [proxy for proxy in env.list("TRUSTED_PROXIES", default=[]) if proxy]
+TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=[]) if p.strip()]
 for _proxy in TRUSTED_PROXIES:
     try:
         ipaddress.ip_network(_proxy, strict=False)
