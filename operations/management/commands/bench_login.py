@@ -11,6 +11,7 @@ ratios against references measured in the same run:
 Every flood is bounded in requests and seconds, and stays on 127.0.0.1.
 """
 
+import http.client
 import os
 import secrets
 import statistics
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -29,11 +31,39 @@ from django.core.cache import cache
 from django.core.management.base import BaseCommand
 
 from accounts.throttle import bucket as throttle_bucket
-from operations.management.commands.loadtest import Session
 from operations.servers import database_url, free_port
 
 LOGIN = "/comptes/connexion/"
 PREFIX = "bench-login-"
+
+
+class Session:
+    """Keeps cookies and sends the CSRF token, as a browser would."""
+
+    def __init__(self, port):
+        self.port, self.cookies = port, {}
+
+    def request(self, method, path, form=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            form = {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+        except (http.client.HTTPException, OSError):
+            return 0, None
+        finally:
+            connection.close()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, None
 
 
 @contextmanager
