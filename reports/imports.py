@@ -6,16 +6,21 @@ or leave unchanged, with every error by line and column; apply() writes the plan
 transaction, with history, or nothing.
 """
 
+import codecs
 import csv
 import io
+import pyexpat
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse as safe_iterparse
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator, validate_slug
 from django.db import models, transaction
 from openpyxl import load_workbook
+from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from actors.models import Actor
@@ -26,6 +31,14 @@ from reports.exports import ActorsExporter, CommitmentsExporter
 from strategy.models import Measure, Territory
 
 MAX_BYTES = 10 * 1024 * 1024
+# A file is read as a stream and refused, with a French message, beyond these caps: a
+# small file must not be able to make the server build millions of rows.
+MAX_ROWS = 50_000  # lines after the header, blank ones included
+MAX_COLUMNS = 100
+MAX_RECORD_CHARS = 1024 * 1024  # one CSV record, all its lines together
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # an XLSX's parts once decompressed, all together
+MAX_SHEET_ELEMENTS = 3_000_000  # XML elements of a sheet (50 000 rows of 20 cells: 2 million)
+MAX_PART_ELEMENTS = 600_000  # XML elements of any other part (shared strings, styles…)
 BATCH = 1000
 
 
@@ -36,59 +49,230 @@ class ImportFileError(Exception):
 # Reading
 
 
+def _number(value):
+    return f"{value:,}".replace(",", " ")
+
+
 def read_table(content: bytes):
-    """(headers, [(line number, {header: text or value})]) from CSV or XLSX bytes."""
+    """(headers, [(line number, {header: text or value})]) from CSV or XLSX bytes.
+
+    Lines are numbered among the non-blank ones, the header being line 1. The file is
+    read line by line and refused beyond MAX_ROWS lines or MAX_COLUMNS columns; an XLSX's
+    declared dimensions are ignored, and its XML is parsed by defusedxml (installed, so
+    openpyxl uses it), which refuses entity declarations."""
     if not content:
         raise ImportFileError("Le fichier est vide.")
     if len(content) > MAX_BYTES:
         raise ImportFileError("Le fichier dépasse la taille maximale de 10 Mo.")
     if content.startswith(b"PK\x03\x04"):
-        table = _read_xlsx(content)
-    elif b"\x00" in content[:8192]:
-        raise ImportFileError(
-            "Ce fichier n'est ni un CSV ni un classeur XLSX lisible (contenu binaire)."
-        )
+        lines = _xlsx_lines(content)
     else:
-        table = _read_csv(_decode(content))
-    table = [row for row in table if any(_text(cell) for cell in row)]
-    if not table:
+        nul = content.find(b"\x00")
+        if 0 <= nul < 8192:
+            raise ImportFileError(
+                "Ce fichier n'est ni un CSV ni un classeur XLSX lisible (contenu binaire)."
+            )
+        if nul >= 0:
+            line = content.count(b"\n", 0, nul) + 1
+            raise ImportFileError(
+                f"Ce fichier contient un caractère nul (octet 0) à la ligne {_number(line)} : "
+                "enregistrez-le de nouveau au format CSV depuis votre tableur."
+            )
+        lines = _csv_lines(content)
+    headers, rows = None, []
+    for number, cells in lines:
+        if number > MAX_ROWS + 1:
+            raise ImportFileError(
+                f"Le fichier dépasse {_number(MAX_ROWS)} lignes après l'en-tête : "
+                "découpez-le en plusieurs fichiers."
+            )
+        cells = list(cells)
+        while cells and not _text(cells[-1]):
+            cells.pop()
+        if not cells:
+            continue
+        if len(cells) > MAX_COLUMNS:
+            raise ImportFileError(
+                f"La ligne {_number(number)} a plus de {MAX_COLUMNS} colonnes : "
+                "gardez seulement les colonnes de l'export."
+            )
+        if any(isinstance(cell, str) and "\x00" in cell for cell in cells):
+            raise ImportFileError(
+                f"La ligne {_number(number)} contient un caractère nul (octet 0)."
+            )
+        if headers is None:
+            headers = [_text(cell).lower() for cell in cells]
+            continue
+        cells += [None] * (len(headers) - len(cells))
+        rows.append((len(rows) + 2, dict(zip(headers, cells, strict=False))))
+    if headers is None:
         raise ImportFileError("Le fichier est vide.")
-    headers = [_text(cell).lower() for cell in table[0]]
-    rows = []
-    for line, cells in enumerate(table[1:], start=2):
-        cells = list(cells) + [None] * (len(headers) - len(cells))
-        rows.append((line, dict(zip(headers, cells, strict=False))))
     return headers, rows
 
 
-def _decode(content):
+def _encoding(content):
+    """utf-8-sig, utf-8 or, for what French Excel writes as "CSV (séparateur: point-virgule)",
+    cp1252; checked in slices, without decoding the whole file at once."""
     if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="replace")
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(content)
     try:
-        return content.decode("utf-8")
+        for start in range(0, len(content), 1024 * 1024):
+            decoder.decode(view[start : start + 1024 * 1024])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        # What French Excel writes when it saves "CSV (séparateur: point-virgule)".
-        return content.decode("cp1252", errors="replace")
+        return "cp1252"
+    return "utf-8"
 
 
-def _read_csv(text):
-    first_line = text.split("\n", 1)[0]
+class _Records:
+    """The lines of a text stream for csv.reader, refusing a record (all the lines the
+    reader takes for one row) longer than MAX_RECORD_CHARS."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.length = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = self.stream.readline(MAX_RECORD_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.length += len(line)
+        if self.length > MAX_RECORD_CHARS:
+            raise ImportFileError(
+                f"Une ligne du fichier dépasse {_number(MAX_RECORD_CHARS)} caractères : "
+                "ce fichier CSV est mal formé."
+            )
+        return line
+
+
+def _csv_lines(content):
+    stream = io.TextIOWrapper(
+        io.BytesIO(content), encoding=_encoding(content), errors="replace", newline=""
+    )
+    first_line = stream.readline(MAX_RECORD_CHARS)
+    stream.seek(0)
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    records = _Records(stream)
+    reader = csv.reader(records, delimiter=delimiter)
+    number = 0
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for row in reader:
+            number += 1
+            records.length = 0
+            yield number, row
     except csv.Error as error:
         raise ImportFileError(f"Ce fichier CSV est mal formé : {error}.") from error
 
 
-def _read_xlsx(content):
+class _Refused(Exception):
+    pass
+
+
+def _prescan(archive):
+    """Counts the elements of every XML part with expat (fast, nothing kept) and refuses
+    entity declarations, before openpyxl builds anything: a few KB can otherwise hold
+    millions of elements. The first sheet gets the row cap's worth, the rest far less."""
+    for info in archive.infolist():
+        if not info.filename.endswith((".xml", ".rels")):
+            continue
+        limit = MAX_SHEET_ELEMENTS if "worksheets/" in info.filename else MAX_PART_ELEMENTS
+        count = 0
+
+        def start(_name, _attributes, limit=limit):
+            nonlocal count
+            count += 1
+            if count > limit:
+                raise _Refused("elements")
+
+        def entity(*_args):
+            raise _Refused("entities")
+
+        parser = pyexpat.ParserCreate()
+        parser.StartElementHandler = start
+        parser.EntityDeclHandler = entity
+        with archive.open(info) as part:
+            while chunk := part.read(1024 * 1024):
+                parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+
+
+def _xlsx_lines(content):
+    """The first sheet's rows, numbered as the sheet numbers them, each cut at
+    MAX_COLUMNS + 1 cells. Every row element counts, so rows repeating a number cannot
+    make the reader loop unseen; parsed rows are dropped from the tree at once."""
+    unreadable = "Ce classeur XLSX est illisible ou endommagé."
+    entities = (
+        "Ce classeur XLSX contient des déclarations d'entités XML, refusées par "
+        "sécurité : enregistrez-le de nouveau depuis votre tableur."
+    )
+    too_big = (
+        "Ce classeur XLSX est trop volumineux une fois décompressé (au plus "
+        f"{_number(MAX_ROWS)} lignes et {MAX_UNPACKED_BYTES // (1024 * 1024)} Mo) : "
+        "découpez-le en plusieurs fichiers."
+    )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise ImportFileError(too_big)
+        _prescan(archive)
+    except ImportFileError:
+        raise
+    except _Refused as refused:
+        raise ImportFileError(entities if str(refused) == "entities" else too_big) from None
+    except Exception as error:  # noqa: BLE001 - zipfile and expat raise many kinds
+        raise ImportFileError(unreadable) from error
+    workbook = None
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportFileError("Ce classeur XLSX est illisible ou endommagé.") from error
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
+        sheet = workbook.worksheets[0]
+        # openpyxl's parser turns one <row> into cells; the loop is ours, so that the
+        # declared dimensions are never used and nothing already read stays in memory.
+        cells_of = WorkSheetParser(
+            None,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        ).parse_row
+        stack, in_row, elements = [], 0, 0
+        with sheet._get_source() as source:
+            for event, element in safe_iterparse(source, events=("start", "end")):
+                if event == "start":
+                    stack.append(element)
+                    if element.tag == ROW_TAG:
+                        in_row, elements = in_row + 1, elements + 1
+                    continue
+                stack.pop()
+                if element.tag == ROW_TAG:
+                    in_row -= 1
+                    number, cells = cells_of(element)
+                    if elements > MAX_ROWS + 1:
+                        number = max(number, elements)
+                    # A cell beyond the cap lands in the last place, where read_table sees it.
+                    width = min(max((c["column"] for c in cells), default=0), MAX_COLUMNS + 1)
+                    values = [None] * width
+                    for cell in cells:
+                        if cell["value"] is not None:
+                            values[min(cell["column"], MAX_COLUMNS + 1) - 1] = cell["value"]
+                    yield number, values
+                if not in_row and stack:
+                    stack[-1].remove(element)
+    except ImportFileError:
+        raise
+    except DefusedXmlException as error:
+        raise ImportFileError(entities) from error
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
+        raise ImportFileError(unreadable) from error
+    finally:
+        if workbook is not None:
+            workbook.close()
 
 
 def _text(value):
