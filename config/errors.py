@@ -2,7 +2,11 @@
 
 import sys
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template import loader
+from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import server_error as django_server_error
 
 RETRY_AFTER_SECONDS = 30
@@ -17,3 +21,10 @@ def server_error(request):
     response.status_code = 503
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def bad_request(request, exception):
+    """A body over its cap (reports/uploads.py) is a French 413 page; the rest, Django's 400."""
+    if isinstance(exception, RequestDataTooBig):
+        return HttpResponse(loader.render_to_string("413.html", request=request), status=413)
+    return django_bad_request(request, exception)

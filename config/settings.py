@@ -203,9 +203,15 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
-# Uploads: imports are at most 10 MB (reports.imports.MAX_BYTES); forms far less.
+# Uploads: imports are at most 10 MB (reports.imports.MAX_BYTES); forms far less. The
+# first handler refuses a body over its cap while it is received (reports/uploads.py);
+# what it lets through is at most 10 MB and stays in memory, never in a temporary file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "reports.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # Content Security Policy (django-csp 4): scripts only from this site, never inline.

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+handler400 = "config.errors.bad_request"
 handler500 = "config.errors.server_error"
 
 admin.site.site_header = "Suivi de la stratégie pauvreté — administration"
