@@ -1,20 +1,25 @@
 """Import in the admin: upload, preview (created, updated, unchanged, errors), confirm."""
 
-import base64
+import datetime
 import uuid
 import zlib
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from reports.imports import MAX_BYTES, ImportFileError
+from reports.models import PendingImport
 
-SESSION_PREFIX = "import:"
 PREVIEW_ROWS = 200
+# A previewed file waits this long for its confirmation; an agent keeps this many at most.
+PENDING_LIFETIME = datetime.timedelta(hours=2)
+PENDING_PER_AGENT = 3
 
 
 class ImportForm(forms.Form):
@@ -67,23 +72,56 @@ class ImportMixin:
                     except ImportFileError as error:
                         form.add_error("file", str(error))
                     else:
-                        token = uuid.uuid4().hex
-                        request.session[SESSION_PREFIX + token] = base64.b64encode(
-                            zlib.compress(content)
-                        ).decode()
+                        token = self._keep(request, content, upload.name)
                         return self._render(request, plan=plan, token=token, name=upload.name)
         return self._render(request, form=form)
 
+    def _keep(self, request, content, name):
+        """Stores the previewed file until it is confirmed; on the way, deletes expired
+        pending imports (everyone's) and this agent's oldest beyond PENDING_PER_AGENT."""
+        now = timezone.now()
+        PendingImport.objects.filter(expires_at__lte=now).delete()
+        kept = PendingImport.objects.filter(owner=request.user).order_by("-expires_at", "-pk")
+        PendingImport.objects.filter(
+            pk__in=list(kept.values_list("pk", flat=True)[PENDING_PER_AGENT - 1 :])
+        ).delete()
+        token = uuid.uuid4().hex
+        PendingImport.objects.create(
+            token=token,
+            owner=request.user,
+            target=self.model._meta.label_lower,
+            name=name[:255],
+            content=zlib.compress(content),
+            expires_at=now + PENDING_LIFETIME,
+        )
+        return token
+
     def _confirm(self, request, importer, token):
-        stored = request.session.get(SESSION_PREFIX + token)
-        if stored is None:
+        # The pending import is locked, then deleted in the transaction that writes the
+        # rows: of two confirmations of one preview, the second finds nothing.
+        with transaction.atomic():
+            pending = (
+                PendingImport.objects.select_for_update()
+                .filter(
+                    token=str(token)[:32],
+                    owner=request.user,
+                    target=self.model._meta.label_lower,
+                    expires_at__gt=timezone.now(),
+                )
+                .first()
+            )
+            if pending is None:
+                plan = None
+            else:
+                plan = importer.plan(zlib.decompress(pending.content))
+                if plan.is_valid:
+                    counts = importer.apply(plan, by=request.user)
+                    pending.delete()
+        if pending is None:
             messages.error(request, "Cet import a expiré ou a déjà été confirmé : recommencez.")
             return redirect(request.path)
-        plan = importer.plan(zlib.decompress(base64.b64decode(stored)))
         if not plan.is_valid:
             return self._render(request, plan=plan, token=token)
-        counts = importer.apply(plan, by=request.user)
-        del request.session[SESSION_PREFIX + token]
         messages.success(
             request,
             f"Import terminé : {counts['create']} créé(s), {counts['update']} mis à jour, "
