@@ -37,10 +37,26 @@ def _networks(proxies):
 
 
 def _parse(address):
+    """An address as a proxy writes it, with or without a port (`1.2.3.4:5678`,
+    `[2001:db8::1]:443`); None if it is no address."""
+    text = address.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":")[0]
     try:
-        return ipaddress.ip_address(address.strip())
+        return ipaddress.ip_address(text)
     except ValueError:
         return None
+
+
+def _counted(address):
+    """The address counted for throttling: an IPv6 client is given a whole /64 by its
+    provider and could change address at will inside it, so the /64 is counted."""
+    parsed = _parse(address)
+    if parsed is None or parsed.version == 4:
+        return address.strip() if parsed is None else str(parsed)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
 
 
 def _trusted(address, networks):
@@ -48,7 +64,12 @@ def _trusted(address, networks):
 
 
 def client_address(request):
-    """The client's address: the socket's, unless it is a trusted proxy (see the module)."""
+    """The client's address: the socket's, unless it is a trusted proxy (see the module);
+    an IPv6 address stands for its /64."""
+    return _counted(_client_address(request))
+
+
+def _client_address(request):
     remote = request.META.get("REMOTE_ADDR", "")
     networks = _networks(tuple(settings.TRUSTED_PROXIES))
     if not networks or not _trusted(_parse(remote), networks):

@@ -10,9 +10,11 @@ name, dates and times in local time, "—" for nothing.
 import datetime
 from decimal import Decimal
 
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.utils import formats, timezone
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
@@ -70,13 +72,27 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     def history_form_view_title(self, request, obj):
         return f"Version de « {obj} »"
 
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_id(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(
                 ["GET", "HEAD"], READ_ONLY_MESSAGE, content_type="text/plain; charset=utf-8"
             )
+        self._check_id(self.model, object_id)
+        self._check_id(self.model.history.model, version_id)
         request.history_read_only = True
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @staticmethod
+    def _check_id(model, value):
+        """An id that is no id of this model is a 404, not a 500 in the query."""
+        try:
+            model._meta.pk.to_python(unquote(value))
+        except ValidationError:
+            raise Http404 from None
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)

@@ -17,7 +17,9 @@ class RequestHygieneMiddleware:
     - A signed-in user's page is `private, no-store`: no shared cache or back button
       keeps a contact's or an agent's page.
     - The admin asks search engines not to index it, which robots.txt, read by anyone,
-      no longer names. Goes after AuthenticationMiddleware.
+      no longer names.
+    Goes before SessionMiddleware, so that a NUL in a cookie never reaches the session;
+    `request.user`, set by AuthenticationMiddleware inside, is there for the response.
     """
 
     def __init__(self, get_response):
@@ -27,6 +29,13 @@ class RequestHygieneMiddleware:
     def __call__(self, request):
         if _has_nul(request.GET):
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        # A cookie holding a NUL (`sessionid="\000…"` unquotes to one) would reach the
+        # session query: such a cookie is no cookie of ours, it is dropped.
+        request.COOKIES = {
+            name: value
+            for name, value in request.COOKIES.items()
+            if "\x00" not in name and "\x00" not in value
+        }
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

@@ -57,13 +57,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.RequestHygieneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.sessions.SlidingSessionMiddleware",
-    "config.middleware.RequestHygieneMiddleware",
     # Refuses, before the view (so before any password hash), who keeps failing to log in.
     "accounts.throttle.ThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -39,6 +39,8 @@ MAX_RECORD_CHARS = 1024 * 1024  # one CSV record, all its lines together
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # an XLSX's parts once decompressed, all together
 MAX_SHEET_ELEMENTS = 3_000_000  # XML elements of a sheet (50 000 rows of 20 cells: 2 million)
 MAX_PART_ELEMENTS = 600_000  # XML elements of any other part (shared strings, styles…)
+# XML elements inside one row: Excel's 16 384 columns, each a cell, a value and a bit more.
+MAX_ROW_ELEMENTS = 16_384 * 4
 BATCH = 1000
 
 
@@ -176,29 +178,43 @@ class _Refused(Exception):
 def _prescan(archive):
     """Counts the elements of every XML part with expat (fast, nothing kept) and refuses
     entity declarations, before openpyxl builds anything: a few KB can otherwise hold
-    millions of elements. The first sheet gets the row cap's worth, the rest far less."""
+    millions of elements. The first sheet gets the row cap's worth, the rest far less.
+
+    A part is XML by its content, not its name: openpyxl opens whatever the content
+    types and relations name, `sheet1.XML` or `strings.bin` alike. Only parts that do not
+    start like XML (images, printer settings) are left out."""
     for info in archive.infolist():
-        if not info.filename.endswith((".xml", ".rels")):
-            continue
-        limit = MAX_SHEET_ELEMENTS if "worksheets/" in info.filename else MAX_PART_ELEMENTS
-        count = 0
-
-        def start(_name, _attributes, limit=limit):
-            nonlocal count
-            count += 1
-            if count > limit:
-                raise _Refused("elements")
-
-        def entity(*_args):
-            raise _Refused("entities")
-
-        parser = pyexpat.ParserCreate()
-        parser.StartElementHandler = start
-        parser.EntityDeclHandler = entity
         with archive.open(info) as part:
-            while chunk := part.read(1024 * 1024):
+            head = part.read(1024 * 1024)
+            if not _looks_like_xml(head):
+                continue
+            in_sheets = "worksheets/" in info.filename.lower()
+            limit = MAX_SHEET_ELEMENTS if in_sheets else MAX_PART_ELEMENTS
+            count = 0
+
+            def start(_name, _attributes, limit=limit):
+                nonlocal count
+                count += 1
+                if count > limit:
+                    raise _Refused("elements")
+
+            def entity(*_args):
+                raise _Refused("entities")
+
+            parser = pyexpat.ParserCreate()
+            parser.StartElementHandler = start
+            parser.EntityDeclHandler = entity
+            chunk = head
+            while chunk:
                 parser.Parse(chunk, False)
-        parser.Parse(b"", True)
+                chunk = part.read(1024 * 1024)
+            parser.Parse(b"", True)
+
+
+def _looks_like_xml(head):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, which expat reads too
+        return True
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def _xlsx_lines(content):
@@ -206,6 +222,10 @@ def _xlsx_lines(content):
     MAX_COLUMNS + 1 cells. Every row element counts, so rows repeating a number cannot
     make the reader loop unseen; parsed rows are dropped from the tree at once."""
     unreadable = "Ce classeur XLSX est illisible ou endommagé."
+    wide_row = (
+        "Une ligne de ce classeur XLSX compte plus de cellules que les 16 384 colonnes "
+        "d'un tableur : le fichier est refusé."
+    )
     entities = (
         "Ce classeur XLSX contient des déclarations d'entités XML, refusées par "
         "sécurité : enregistrez-le de nouveau depuis votre tableur."
@@ -241,13 +261,18 @@ def _xlsx_lines(content):
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         ).parse_row
-        stack, in_row, elements = [], 0, 0
+        stack, in_row, elements, in_this_row = [], 0, 0, 0
         with sheet._get_source() as source:
             for event, element in safe_iterparse(source, events=("start", "end")):
                 if event == "start":
                     stack.append(element)
                     if element.tag == ROW_TAG:
-                        in_row, elements = in_row + 1, elements + 1
+                        in_row, elements, in_this_row = in_row + 1, elements + 1, 0
+                    elif in_row:
+                        # A row is kept whole until its end: bound what one row may hold.
+                        in_this_row += 1
+                        if in_this_row > MAX_ROW_ELEMENTS:
+                            raise ImportFileError(wide_row)
                     continue
                 stack.pop()
                 if element.tag == ROW_TAG:

@@ -279,3 +279,23 @@ def test_a_throttled_page_answers_in_french_with_a_link_to_reset(client, owner, 
     text = text_of(response)
     assert re.search(r"Réessayez dans \d+ minutes?", text)
     assert reverse("accounts:password_reset") in response.content.decode()
+
+
+def test_an_ipv6_client_is_counted_by_its_64_whatever_address_it_takes_in_it(rf):
+    from accounts.throttle import client_address
+
+    one = client_address(rf.get("/", REMOTE_ADDR="2001:db8:1:2::1"))
+    other = client_address(rf.get("/", REMOTE_ADDR="2001:db8:1:2:ffff:ffff:ffff:ffff"))
+    elsewhere = client_address(rf.get("/", REMOTE_ADDR="2001:db8:1:3::1"))
+    assert one == other == "2001:db8:1:2::"
+    assert elsewhere != one
+    assert client_address(rf.get("/", REMOTE_ADDR="192.0.2.7")) == "192.0.2.7"
+
+
+def test_a_forwarded_address_written_with_its_port_is_the_clients(rf, settings):
+    from accounts.throttle import client_address
+
+    settings.TRUSTED_PROXIES = [PROXY]
+    for hop, client in [("198.51.100.9:5678", "198.51.100.9"), ("[2001:db8::9]:443", "2001:db8::")]:
+        request = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=hop)
+        assert client_address(request) == client

@@ -123,3 +123,16 @@ def test_the_history_list_reads_in_french(client, staff):
     reviewed = timezone.localtime(Delivery.objects.get(pk=delivery.pk).reviewed_at)
     assert f"Examinée le : — → {reviewed:%d/%m/%Y %H:%M}" in page
     assert "+00:00" not in page
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/admin/commitments/delivery/abc/history/",
+        "/admin/commitments/delivery/1/history/abc/",
+        "/admin/actors/actor/abc/history/1/",
+    ],
+)
+def test_an_id_that_is_no_number_on_a_history_page_is_a_404(client, staff, address):
+    client.force_login(staff["manager"])
+    assert client.get(address).status_code == 404

@@ -94,3 +94,11 @@ def test_make_serve_runs_with_https_hardening_unless_opted_out():
     assert result.returncode == 0, result.stderr
     gunicorn_line = next(line for line in result.stdout.splitlines() if "HTTPS=" in line)
     assert "HTTPS=${HTTPS:-on}" in gunicorn_line
+
+
+@pytest.mark.parametrize("address", ["/", "/robots.txt", "/comptes/connexion/"])
+def test_a_cookie_holding_a_nul_is_ignored_not_a_500(client, address):
+    load_forum()
+    client.cookies.load({settings.SESSION_COOKIE_NAME: "\x00aaaaaaaaaaaa"})
+    response = client.get(address)
+    assert response.status_code == 200

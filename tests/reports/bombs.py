@@ -111,3 +111,67 @@ def csv_nul_after_8k():
     rows = "".join(f"Acteur {i};acteur-{i};Association\r\n" for i in range(400))  # more than 8 KB
     assert len(rows) > 8192
     return ("nom;slug;type_acteur\r\n" + rows + "Acteur\x00nul;acteur-nul;Association\r\n").encode()
+
+
+def _renamed(content, old_name, new_name, change=None):
+    """The same archive with the part `old_name` renamed, every reference to it in the
+    content types and relations following, and its text changed by `change`."""
+    old_base, new_base = old_name.rsplit("/", 1)[-1], new_name.rsplit("/", 1)[-1]
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            name = info.filename
+            if name == old_name:
+                name = new_name
+                if change is not None:
+                    data = change(data.decode()).encode()
+            elif name.endswith((".rels", "[Content_Types].xml")):
+                data = data.replace(old_base.encode(), new_base.encode())
+            target.writestr(name, data)
+    return buffer.getvalue()
+
+
+def renamed_sheet_bomb(cells=2_500_000):
+    """The sheet renamed `sheet1.XML`, holding one row of `cells` cells (about 130 KB
+    zipped): a scan that trusts the name's case skips it."""
+    row = "".join(f'<c r="A{i}"><v>1</v></c>' for i in range(2, 4)) + '<c r="B2"/>' * cells
+
+    def change(xml):
+        return xml.replace("</sheetData>", f'<row r="2">{row}</row></sheetData>')
+
+    return _renamed(_workbook(), SHEET, "xl/worksheets/sheet1.XML", change)
+
+
+def renamed_strings_bomb(strings=400_000):
+    """Shared strings in a part named `sharedStrings.XML`, holding `strings` distinct
+    strings, each kept in memory by openpyxl: a scan that trusts the name's case skips
+    it. (openpyxl writes its strings inline: the part, its relation and its content type
+    are added here.)"""
+    items = "".join(f"<si><t>{i}</t></si>" for i in range(strings))
+    strings_xml = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="{strings}" uniqueCount="{strings}">{items}</sst>'
+    )
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    relation = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    source = zipfile.ZipFile(io.BytesIO(_workbook()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename).decode()
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    "</Types>",
+                    f'<Override PartName="/xl/sharedStrings.XML" ContentType="{kind}"/></Types>',
+                )
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    "</Relationships>",
+                    f'<Relationship Id="rIdS" Type="{relation}" Target="sharedStrings.XML"/>'
+                    "</Relationships>",
+                )
+            target.writestr(info.filename, data.encode())
+        target.writestr("xl/sharedStrings.XML", strings_xml.encode())
+    return buffer.getvalue()

@@ -57,6 +57,14 @@ BOMBS = {
         lambda: bombs.zip_bomb(45, b"<x/>"),
         "trop volumineux une fois décompressé",
     ),
+    "a sheet named .XML with one row of 2.5 million cells": (
+        bombs.renamed_sheet_bomb,
+        "plus de cellules que les 16 384 colonnes",
+    ),
+    "shared strings named .XML": (
+        bombs.renamed_strings_bomb,
+        "trop volumineux une fois décompressé",
+    ),
     "a million one-character CSV rows": (bombs.csv_million_rows, "50 000 lignes"),
     "a NUL byte after 8 KB": (bombs.csv_nul_after_8k, "caractère nul (octet 0) à la ligne 402"),
 }
