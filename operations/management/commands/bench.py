@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import re
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -34,7 +33,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commitments.models import Commitment, Delivery
 from operations.report_bench import measure_reports
-from operations.servers import database_url, free_port
+from operations.servers import database_url, gunicorn_on_loopback
 
 ROOT = Path(settings.BASE_DIR)
 NO_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
@@ -207,37 +206,11 @@ class Command(BaseCommand):
 
     def _load(self, duration, connections):
         self.stdout.write(f"d. charge : {connections} connexions, {duration} s par adresse…")
-        port = free_port()
-        env = {
-            **os.environ,
-            "DEBUG": "off",
-            "HTTPS": "off",  # plain HTTP on loopback: no redirect to https
-            "SECRET_KEY": secrets.token_urlsafe(40),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "PORT": str(port),
-            "DATABASE_URL": database_url(self.name),
-        }
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "-c", "config/gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(f"{base}/healthz", timeout=2)
-                    break
-                except OSError:
-                    time.sleep(0.2)
+        with gunicorn_on_loopback(database=self.name) as port:
+            base = f"http://127.0.0.1:{port}"
             urllib.request.urlopen(f"{base}/", timeout=60).read()  # the cache is warm
             trivial = self._wrk(f"{base}/robots.txt", duration, connections)
             home = self._wrk(f"{base}/", duration, connections)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         backend = os.environ.get("CACHE_URL", "locmemcache://").split(":")[0]
         return [
             (

@@ -15,15 +15,11 @@ import http.client
 import os
 import secrets
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
 
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -31,7 +27,7 @@ from django.core.cache import cache
 from django.core.management.base import BaseCommand
 
 from accounts.throttle import bucket as throttle_bucket
-from operations.servers import database_url, free_port
+from operations.servers import gunicorn_on_loopback
 
 LOGIN = "/comptes/connexion/"
 PREFIX = "bench-login-"
@@ -64,40 +60,6 @@ class Session:
                 name, _, rest = value.partition("=")
                 self.cookies[name] = rest.split(";", 1)[0]
         return response.status, None
-
-
-@contextmanager
-def server(**extra_env):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "off",
-        "HTTPS": "off",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "PORT": str(port),
-        **extra_env,
-    }
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        env["DATABASE_URL"] = database_url(settings.DATABASES["default"]["NAME"])
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-c", "config/gunicorn.conf.py"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def forget_login_counters():
@@ -167,11 +129,11 @@ class Command(BaseCommand):
             f"≤ {flood_requests} requêtes, ≤ {flood_seconds} s, 127.0.0.1."
         )
         try:
-            with server() as port:
+            with gunicorn_on_loopback() as port:
                 self._throttled(port, runs)
                 self._page_under_flood(port, runs, "limitation active")
             if not no_compare:
-                with server(LOGIN_FAILURES_PER_ADDRESS="1000000000") as port:
+                with gunicorn_on_loopback(LOGIN_FAILURES_PER_ADDRESS="1000000000") as port:
                     self._page_under_flood(port, runs, "limitation levée (avant)")
         finally:
             AccessAttempt.objects.filter(username__startswith=PREFIX).delete()

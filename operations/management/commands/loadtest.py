@@ -16,25 +16,21 @@ import http.client
 import json
 import os
 import random
-import secrets
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 import uuid
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, connection
 from django.db.models import F, Q, Sum
 
 from actors.models import Membership
 from commitments.models import Commitment, Delivery
-from operations.servers import database_url, free_port
+from operations.servers import gunicorn_on_loopback
 
 PASSWORD = "demo-pauvrete-2020"
 AMOUNT = Decimal(1)  # each report
@@ -104,30 +100,8 @@ class Command(BaseCommand):
             raise CommandError("La charge se mesure sur PostgreSQL (DATABASE_URL).")
         if not Membership.objects.filter(user__username="referent.a").exists():
             raise CommandError("Chargez la démo d'abord : make demo (ou load_demo).")
-        port = free_port()
-        env = {
-            **os.environ,
-            "DEBUG": "off",
-            "HTTPS": "off",
-            "PORT": str(port),
-            "SECRET_KEY": secrets.token_urlsafe(40),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": database_url(settings.DATABASES["default"]["NAME"]),
-        }
-        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "-c", "config/gunicorn.conf.py"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            self._wait(port)
+        with gunicorn_on_loopback() as port:
             result = self._run(port, duration, clients, restart_postgres)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         connection.close()
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
         if result["server_errors_outside_restart"]:
@@ -138,13 +112,6 @@ class Command(BaseCommand):
             raise CommandError("Échec : le serveur n'a plus répondu après le redémarrage.")
         if not result["totals_match"]:
             raise CommandError("Échec : totaux différents de ce que les clients ont vu.")
-
-    def _wait(self, port):
-        for _ in range(150):
-            if Session(port).request("GET", "/healthz")[0] == 200:
-                return
-            time.sleep(0.2)
-        raise CommandError("Le serveur n'a pas démarré.")
 
     def _run(self, port, duration, clients, restart_postgres):
         commitments = list(
