@@ -104,6 +104,9 @@ def test_a_version_page_has_no_revert_button_and_shows_values_read_only(client, 
     amount = re.search(r'<input[^>]*name="amount"[^>]*>', page).group()
     assert "disabled" in amount  # shown, not editable
     assert "Déclarée, en attente de validation" in text_of(response)
+    assert "affichée en lecture seule" in text_of(response)
+    for english in ("Historical", "Commitments", "Revert", "Home"):
+        assert english not in text_of(response), english
 
 
 def test_the_history_list_reads_in_french(client, staff):
