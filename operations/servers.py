@@ -13,13 +13,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from operations import backups
+
 
 def database_url(name):
-    db = settings.DATABASES["default"]
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{name}"
+    """This PostgreSQL server's address for the database `name` (as backups write it)."""
+    return backups.database_url(settings.DATABASES["default"], name)
 
 
 def free_port():
