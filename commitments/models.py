@@ -1,6 +1,26 @@
+"""Commitments and deliveries, and the one definition of every figure shown about them.
+
+Every page, report, admin list and cache takes its figures from these QuerySets:
+
+- *counted*: a commitment that is not cancelled (`CommitmentQuerySet.counted`). Cancelled
+  commitments are listed apart and never added to any figure.
+- *public*: a commitment marked public (`CommitmentQuerySet.public`); the public pages show
+  public commitments only, reports say in their `public` column and visibility filter.
+- *planned*: the sum of `planned_amount` of counted commitments, per unit: euros are never
+  added to places (`CommitmentQuerySet.totals`).
+- *delivered*: the sum of validated deliveries, kept on each commitment as
+  `delivered_amount` (`Commitment.refresh_delivered_amount`), summed like planned.
+- *rate*: delivered / planned, rounded half up to four places (`delivery_rate`; the SQL
+  writer of reports uses PostgreSQL's `round`, which rounds the same way); None when
+  nothing is planned. Shown as a whole percentage, rounded half up (`format_rate`).
+- *a territory's figures*: those of the commitments made in it or in any territory it
+  contains, at any depth (`CommitmentQuerySet.in_territory`); a breakdown by territory
+  (`CommitmentQuerySet.totals_by_area`) adds up to the same figure.
+"""
+
 import datetime
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from strategy.models import Territory
+from strategy.models import Territory, areas_under
 from strategy.units import Unit, format_amount
 from strategy.validators import validate_single_line
 
@@ -27,14 +47,19 @@ GROUPINGS = {
     "actor": ("actor_id", "actor_id"),
     "territory": ("territory_id", "territory_id"),
     "year": ("year", "year"),
+    "public": ("is_public", "is_public"),
 }
 
 
+RATE_PLACES = Decimal("0.0001")
+
+
 def delivery_rate(planned, delivered):
-    """delivered / planned as a Decimal fraction; None when nothing was planned."""
+    """delivered / planned as a Decimal fraction rounded half up to four places (0.03125
+    gives 0.0313); None when nothing was planned. The one rule for every rate."""
     if not planned:
         return None
-    return (Decimal(delivered) / Decimal(planned)).quantize(Decimal("0.0001"))
+    return (Decimal(delivered) / Decimal(planned)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
 class CommitmentQuerySet(models.QuerySet):
@@ -83,12 +108,14 @@ class CommitmentQuerySet(models.QuerySet):
         return queryset
 
     def totals(self, *by: str) -> list[dict]:
-        """Planned, delivered and rate grouped by any of issue, measure, actor, territory, year.
+        """Planned, delivered and rate grouped by any of issue, measure, actor, territory,
+        year and public.
 
         Always grouped by unit as well, so that euros are never added to places, and
         over counted (not cancelled) commitments only. One query whatever the rows.
         Each row: the grouping keys (`issue_id`, `measure_id`, `actor_id`,
-        `territory_id`, `year`), `unit`, `planned`, `delivered`, `rate`, `count`.
+        `territory_id`, `year`, `is_public`), `unit`, `planned`, `delivered`, `rate`,
+        `count`.
         """
         unknown = set(by) - GROUPINGS.keys()
         if unknown:
@@ -121,6 +148,63 @@ class CommitmentQuerySet(models.QuerySet):
             }
             for row in rows
         ]
+
+    def totals_by_area(self, *, scope=None, territories=None) -> list[dict]:
+        """The totals broken down by territory, one table per unit: see area_tables().
+        One query, plus the territories when the caller has not loaded them."""
+        return area_tables(self.totals("territory"), scope=scope, territories=territories)
+
+
+def area_tables(rows, *, scope=None, territories=None) -> list[dict]:
+    """totals("territory") rows broken down by territory, one table per unit.
+
+    The areas are the territories directly under `scope` (the départements under the
+    region), each with everything committed within it at any depth, and, apart, what was
+    committed at the scope's own level ("Échelon régional"). With no scope and a single
+    root territory, the scope is that root. Per unit the rows add up, exactly, to `total`,
+    the scope's own figure. Each table: `unit`, `rows` (each: `territory`, `label`,
+    `own_level`, and the figures of totals()), `total`, `scope`.
+    """
+    territories = list(territories if territories is not None else Territory.objects.all())
+    roots = [territory for territory in territories if territory.parent_id is None]
+    if scope is None and len(roots) == 1:
+        scope = roots[0]
+    areas = areas_under(scope, territories)
+    by_unit = {}
+    for row in rows:
+        if row["territory_id"] not in areas:
+            continue  # outside the scope: the caller did not filter on it
+        area = areas[row["territory_id"]]
+        sums = by_unit.setdefault(row["unit"], {})
+        key = area.pk if area is not None else None
+        if key not in sums:
+            sums[key] = {"territory": area or scope, "own_level": area is None}
+            sums[key].update(planned=Decimal(0), delivered=Decimal(0), count=0)
+        for figure in ("planned", "delivered", "count"):
+            sums[key][figure] += row[figure]
+    tables = []
+    for unit in sorted(by_unit, key=_unit_order):
+        area_rows = sorted(
+            by_unit[unit].values(), key=lambda r: (r["own_level"], r["territory"].name)
+        )
+        for row in area_rows:
+            row["unit"] = unit
+            row["rate"] = delivery_rate(row["planned"], row["delivered"])
+            territory = row["territory"]
+            row["label"] = territory.own_level_label if row["own_level"] else territory.name
+        total = {
+            "unit": unit,
+            "planned": sum((row["planned"] for row in area_rows), Decimal(0)),
+            "delivered": sum((row["delivered"] for row in area_rows), Decimal(0)),
+            "count": sum(row["count"] for row in area_rows),
+        }
+        total["rate"] = delivery_rate(total["planned"], total["delivered"])
+        tables.append({"unit": unit, "rows": area_rows, "total": total, "scope": scope})
+    return tables
+
+
+def _unit_order(unit):
+    return [choice.value for choice in Unit].index(unit)
 
 
 def rows_by(rows, key):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from actors.models import Actor
-from commitments.models import Commitment, Delivery, rows_by
+from commitments.models import Commitment, Delivery, area_tables, rows_by
 from public.cache import cached, cached_public_page, canonical
 from public.charts import cumulative_line, year_bars
 from public.forms import ActorFilterForm, PublicFilterForm
@@ -74,7 +74,10 @@ def issue_list(request):
     by_issue = rows_by(
         cached("issues", lambda: Commitment.objects.public().totals("issue")), "issue_id"
     )
-    issues = list(Issue.objects.annotate(measure_count=Count("measures")))
+    # An aggregate query ignores Meta.ordering: the position is asked for here.
+    issues = list(
+        Issue.objects.annotate(measure_count=Count("measures")).order_by("position", "pk")
+    )
     for issue in issues:
         issue.unit_totals = by_issue.get(issue.pk, [])
     response = render(
@@ -111,9 +114,11 @@ def issue_detail(request, slug):
     measures = list(issue.measures.all())
     for measure in measures:
         measure.unit_totals = by_measure.get(measure.pk, [])
-    by_territory = figures["by_territory"]
-    for row in by_territory:
-        row["territory"] = filters.territory_by_pk.get(row["territory_id"])
+    by_area = area_tables(
+        figures["by_territory"],
+        scope=filters.values["territory"],
+        territories=filters.territory_by_pk.values(),
+    )
     response = render(
         request,
         "public/issue_detail.html",
@@ -122,7 +127,7 @@ def issue_detail(request, slug):
             "issue": issue,
             "filters": filters,
             "measures": measures,
-            "by_territory": by_territory,
+            "by_area": by_area,
             "by_year": figures["by_year"],
             "breadcrumb_data": {
                 "links": [{"url": reverse("issue_list"), "title": "Enjeux"}],

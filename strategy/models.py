@@ -7,7 +7,7 @@ from simple_history.models import HistoricalRecords
 from strategy.units import Unit
 from strategy.validators import validate_single_line
 
-__all__ = ["Issue", "Measure", "Territory", "Unit"]
+__all__ = ["Issue", "Measure", "Territory", "Unit", "areas_under"]
 
 
 class TerritoryQuerySet(models.QuerySet):
@@ -67,6 +67,39 @@ class Territory(models.Model):
 
     def __str__(self):
         return self.name
+
+    OWN_LEVEL_LABELS = {
+        Level.REGION: _("Échelon régional"),
+        Level.DEPARTEMENT: _("Échelon départemental"),
+        Level.EPCI: _("Échelon intercommunal"),
+    }
+
+    @property
+    def own_level_label(self):
+        """How a breakdown names what was committed at this territory's own level."""
+        return self.OWN_LEVEL_LABELS[self.level]
+
+
+def areas_under(scope, territories):
+    """{territory id: its area} for a breakdown of `scope` into the territories directly
+    under it: each territory maps to the one of them that contains it, at any depth, and
+    `scope` itself to None (its own level). With no scope, the areas are the roots.
+    Territories outside the scope are left out. `territories` is the whole tree, loaded
+    once by the caller."""
+    by_pk = {territory.pk: territory for territory in territories}
+    areas = {}
+    for territory in territories:
+        path = [territory]
+        while path[-1].parent_id is not None and path[-1].parent_id in by_pk:
+            path.append(by_pk[path[-1].parent_id])
+        path.reverse()  # from the root down to the territory
+        if scope is None:
+            areas[territory.pk] = path[0]
+        elif territory.pk == scope.pk:
+            areas[territory.pk] = None
+        elif any(step.pk == scope.pk for step in path):
+            areas[territory.pk] = path[[step.pk for step in path].index(scope.pk) + 1]
+    return areas
 
 
 class Issue(models.Model):

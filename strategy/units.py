@@ -1,6 +1,6 @@
 """Units of measures, and the one way amounts and rates are written for people."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 from django.utils.formats import number_format
@@ -51,8 +51,9 @@ def format_amount(value, unit):
 
 
 def format_rate(rate):
-    """A delivery rate (a Decimal fraction) as a whole percentage: `0.75` -> `75 %`."""
+    """A delivery rate (a Decimal fraction) as a whole percentage, rounded half up:
+    `0.75` -> `75 %`, `0.125` -> `13 %`."""
     if rate is None:
         return NO_VALUE
-    percent = (Decimal(rate) * 100).quantize(Decimal(1))
+    percent = (Decimal(rate) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return f"{format_number(percent)}\N{NO-BREAK SPACE}%"

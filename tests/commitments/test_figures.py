@@ -1,0 +1,185 @@
+"""One definition per figure: the rounding rule of rates and a territory's figures."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from commitments.models import Commitment, delivery_rate
+from reports.exports import Rate
+from strategy.models import Territory
+from strategy.units import Unit, format_rate
+from tests.factories import (
+    ActorFactory,
+    CommitmentFactory,
+    IssueFactory,
+    MeasureFactory,
+    TerritoryFactory,
+)
+from tests.helpers import count_queries, postgresql_only, text_of
+
+pytestmark = pytest.mark.django_db
+
+# (planned, delivered, rate): ties at the fifth place round up.
+TIES = [
+    ("32", "1", "0.0313"),  # 0.03125
+    ("8", "1", "0.1250"),
+    ("160000", "5", "0.0000"),  # 0.00003125
+    ("20000", "1", "0.0001"),  # 0.00005
+    ("3", "2", "0.6667"),
+    ("209", "228", "1.0909"),
+    ("0.03", "0.01", "0.3333"),
+    ("999999999999.99", "0.01", "0.0000"),
+    ("0", "5", None),
+]
+
+
+@pytest.mark.parametrize(("planned", "delivered", "expected"), TIES)
+def test_a_rate_rounds_half_up_to_four_places(planned, delivered, expected):
+    rate = delivery_rate(Decimal(planned), Decimal(delivered))
+    assert rate == (Decimal(expected) if expected else None)
+
+
+@pytest.mark.parametrize(
+    ("rate", "written"),
+    [("0.125", "13 %"), ("0.0050", "1 %"), ("0.0049", "0 %"), ("1.0350", "104 %"), ("0.5", "50 %")],
+)
+def test_a_percentage_rounds_half_up(rate, written):
+    assert format_rate(Decimal(rate)) == written.replace(" ", "\N{NO-BREAK SPACE}")
+
+
+@postgresql_only("the SQL writer of reports runs on PostgreSQL only")
+def test_the_database_rounds_rates_as_python_does():
+    measure = MeasureFactory(unit=Unit.EUROS)
+    pairs = [(Decimal(p), Decimal(d)) for p, d, _ in TIES]
+    pairs += [(Decimal(p), Decimal(d)) for p in range(1, 60) for d in range(0, 70, 7)]
+    for planned, delivered in pairs:
+        commitment = CommitmentFactory(measure=measure, planned_amount=planned)
+        Commitment.objects.filter(pk=commitment.pk).update(delivered_amount=delivered)
+    rates = Commitment.objects.annotate(
+        sql_rate=Rate("planned_amount", "delivered_amount").expression()
+    ).values_list("planned_amount", "delivered_amount", "sql_rate")
+    differences = [
+        (planned, delivered, sql_rate)
+        for planned, delivered, sql_rate in rates
+        if sql_rate != delivery_rate(planned, delivered)
+    ]
+    assert len(rates) == len(pairs)
+    assert differences == []
+
+
+def test_reports_and_totals_give_the_same_rate_for_a_tie(client, manager):
+    CommitmentFactory(measure=MeasureFactory(unit=Unit.PLACES), planned_amount=32)
+    commitment = Commitment.objects.get()
+    Commitment.objects.filter(pk=commitment.pk).update(delivered_amount=1)
+    client.force_login(manager)
+    written = {}
+    for report in ("engagements", "synthese"):
+        response = client.get(reverse("reports:csv", args=[report]), {"dialect": "csv"})
+        lines = b"".join(response.streaming_content).decode().splitlines()
+        header = lines[0].split(",")
+        written[report] = lines[1].split(",")[header.index("taux_realisation")]
+    assert written == {"engagements": "0.0313", "synthese": "0.0313"}
+    assert Commitment.objects.totals()[0]["rate"] == Decimal("0.0313")
+
+
+@pytest.fixture
+def region():
+    """Hauts-de-France > Nord > Métropole, and Somme; commitments at every level."""
+    region = TerritoryFactory(name="Hauts-de-France", slug="hdf", level=Territory.Level.REGION)
+    nord = TerritoryFactory(name="Nord", slug="nord", parent=region)
+    somme = TerritoryFactory(name="Somme", slug="somme", parent=region)
+    metropole = TerritoryFactory(
+        name="Métropole", slug="metropole", parent=nord, level=Territory.Level.EPCI
+    )
+    issue = IssueFactory(slug="urgence", name="Urgence sociale")
+    euros = MeasureFactory(issue=issue, unit=Unit.EUROS)
+    places = MeasureFactory(issue=issue, unit=Unit.PLACES)
+    actor = ActorFactory(territory=region)
+    rows = [
+        (euros, region, 1_500_000, 1_500_000, "completed"),
+        (euros, nord, 200_000, 50_000, "in_progress"),
+        (euros, metropole, 100_000, 25_000, "in_progress"),
+        (euros, somme, 300_000, 0, "planned"),
+        (euros, somme, 999_999, 0, "cancelled"),
+        (places, region, 3000, 3000, "completed"),
+        (places, metropole, 40, 10, "in_progress"),
+    ]
+    for measure, territory, planned, delivered, status in rows:
+        commitment = CommitmentFactory(
+            actor=actor, measure=measure, territory=territory, planned_amount=planned, status=status
+        )
+        Commitment.objects.filter(pk=commitment.pk).update(delivered_amount=delivered)
+    return {"region": region, "nord": nord, "somme": somme, "metropole": metropole}
+
+
+def _figures(table):
+    return {row["label"]: (row["planned"], row["delivered"]) for row in table["rows"]} | {
+        "total": (table["total"]["planned"], table["total"]["delivered"])
+    }
+
+
+def test_a_breakdown_of_the_region_has_its_departements_and_the_regional_level_apart(region):
+    euros, places = Commitment.objects.totals_by_area()
+    assert euros["unit"] == Unit.EUROS and places["unit"] == Unit.PLACES
+    assert _figures(euros) == {
+        "Nord": (Decimal(300_000), Decimal(75_000)),  # with the métropole it contains
+        "Somme": (Decimal(300_000), Decimal(0)),  # without the cancelled commitment
+        "Échelon régional": (Decimal(1_500_000), Decimal(1_500_000)),
+        "total": (Decimal(2_100_000), Decimal(1_575_000)),
+    }
+    assert [row["label"] for row in euros["rows"]][-1] == "Échelon régional"
+    assert _figures(places) == {
+        "Nord": (Decimal(40), Decimal(10)),
+        "Échelon régional": (Decimal(3000), Decimal(3000)),
+        "total": (Decimal(3040), Decimal(3010)),
+    }
+
+
+def test_a_breakdown_adds_up_to_the_territorys_own_figure_at_any_depth(region):
+    for name in ("region", "nord", "somme", "metropole"):
+        territory = region[name]
+        within = Commitment.objects.in_territory(territory)
+        totals = {row["unit"]: (row["planned"], row["delivered"]) for row in within.totals()}
+        tables = within.totals_by_area(scope=territory)
+        assert {t["unit"]: _figures(t)["total"] for t in tables} == totals, name
+        assert all(t["scope"] == territory for t in tables)
+    nord = Commitment.objects.in_territory(region["nord"]).totals_by_area(scope=region["nord"])
+    assert _figures(nord[0]) == {
+        "Métropole": (Decimal(100_000), Decimal(25_000)),
+        "Échelon départemental": (Decimal(200_000), Decimal(50_000)),
+        "total": (Decimal(300_000), Decimal(75_000)),
+    }
+
+
+def test_the_issue_page_shows_the_breakdown_and_its_total_equals_the_dashboards(client, region):
+    page = text_of(client.get("/enjeux/urgence/"))
+    assert "Nord 300 000 € 75 000 € 25 %" in page
+    assert "Échelon régional 1 500 000 € 1 500 000 € 100 %" in page
+    assert "Total Hauts-de-France 2 100 000 € 1 575 000 € 75 %" in page
+    assert "Total Hauts-de-France 3 040 places 3 010 places 99 %" in page
+    dashboard = client.get("/", {"territory": "hdf"})
+    overall = {row["unit"]: row["planned"] for row in dashboard.context["overall"]}
+    assert overall == {Unit.EUROS: Decimal(2_100_000), Unit.PLACES: Decimal(3040)}
+    nord = text_of(client.get("/enjeux/urgence/", {"territory": "nord"}))
+    assert "Métropole 100 000 € 25 000 € 25 %" in nord
+    assert "Échelon départemental 200 000 € 50 000 € 25 %" in nord
+    assert "Total Nord 300 000 € 75 000 € 25 %" in nord
+
+
+def test_the_issue_page_with_its_breakdown_costs_a_fixed_number_of_queries(client, region):
+    baseline = count_queries(client, "/enjeux/urgence/")
+    for index in range(5):
+        TerritoryFactory(parent=region["somme"], level=Territory.Level.EPCI, name=f"EPCI {index}")
+    assert count_queries(client, "/enjeux/urgence/?territory=somme") == baseline
+
+
+def test_issues_are_listed_in_their_position_everywhere(client):
+    # Created in neither their position's nor their name's order.
+    for position, name in [(2, "Enjeu d'insertion"), (0, "Urgence sociale"), (1, "Enjeu éducatif")]:
+        MeasureFactory(issue=IssueFactory(name=name, position=position))
+    expected = ["Urgence sociale", "Enjeu éducatif", "Enjeu d'insertion"]
+    for address in ("/enjeux/", "/"):
+        page = text_of(client.get(address))
+        positions = [page.index(name) for name in expected]
+        assert positions == sorted(positions), address
