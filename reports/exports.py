@@ -4,7 +4,7 @@ export_sql.py has the database write the CSV lines of the larger reports."""
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
@@ -14,6 +14,7 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
+    Q,
     QuerySet,
     TextField,
     Value,
@@ -22,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, NullIf, Round
 
 from actors.models import Actor
-from commitments.models import Commitment, Delivery
+from commitments.models import Commitment, Delivery, delivery_rate
 from reports.export_sql import Line, NumberCell, TextCell, WrittenCell, copy_lines
 from reports.export_writers import (
     DATE,
@@ -46,9 +47,6 @@ STATUSES = tuple(Commitment.Status.choices)
 DELIVERY_STATUSES = tuple(Delivery.Status.choices)
 KINDS = tuple(Actor.Kind.choices)
 UNITS = tuple(Unit.choices)
-
-
-_FOUR_PLACES = Decimal("0.0001")
 
 
 def yes_no(value):
@@ -78,10 +76,7 @@ class Rate:
     delivered: str
 
     def __call__(self, record):
-        planned = record[self.planned]
-        if not planned:
-            return None
-        return (record[self.delivered] / planned).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
+        return delivery_rate(record[self.planned], record[self.delivered])
 
     def expression(self):
         # 24 places before rounding: no quotient of two amounts is that close to a tie.
@@ -133,6 +128,13 @@ class Column:
         return itemgetter(self.source)
 
 
+PUBLIC, ALL = "public", "all"
+VISIBILITIES = (
+    (ALL, "Tous les engagements, publics ou non"),
+    (PUBLIC, "Engagements publics seulement (ceux des pages publiques)"),
+)
+
+
 @dataclass
 class ReportFilters:
     """The reports' filters; None means no filter."""
@@ -143,11 +145,15 @@ class ReportFilters:
     year: int | None = None
     actor_kind: str | None = None
     status: str | None = None
+    # "public": only the commitments the public pages show; "all": public or not.
+    visibility: str = ALL
 
     def commitments(self):
         queryset = Commitment.objects.filtered(
             year=self.year, territory=self.territory, issue=self.issue, measure=self.measure
         )
+        if self.visibility == PUBLIC:
+            queryset = queryset.public()
         if self.actor_kind:
             queryset = queryset.filter(actor__kind=self.actor_kind)
         if self.status:
@@ -160,6 +166,8 @@ class Exporter:
     name: str = ""
     title: str = ""
     columns: list[Column] = field(default_factory=list)
+    # What the rows count, in one sentence for the reports page.
+    counts: str = ""
 
     @property
     def headers(self):
@@ -214,6 +222,10 @@ class CommitmentsExporter(Exporter):
         super().__init__(
             name="engagements",
             title="Engagements",
+            counts=(
+                "Un engagement par ligne, annulés compris (colonne « statut ») ; "
+                "la colonne « public » dit s'il figure sur les pages publiques."
+            ),
             columns=[
                 Column("id", "pk", NUMBER),
                 Column("enjeu", "measure__issue__name"),
@@ -270,6 +282,11 @@ class DeliveriesExporter(Exporter):
         super().__init__(
             name="realisations",
             title="Réalisations",
+            counts=(
+                "Une réalisation par ligne, quel que soit son statut (déclarée, validée, "
+                "renvoyée), des engagements retenus ; seules les validées sont comptées "
+                "dans le réalisé."
+            ),
             columns=[
                 Column("id", "pk", NUMBER),
                 Column("engagement_id", "commitment_id", NUMBER),
@@ -281,6 +298,7 @@ class DeliveriesExporter(Exporter):
                 Column("type_acteur", "commitment__actor__kind", choices=KINDS),
                 Column("territoire", "commitment__territory__name"),
                 Column("annee", "commitment__year", NUMBER),
+                Column("public", YesNo("commitment__is_public")),
                 Column("date", "date", DATE),
                 Column("montant", "amount", NUMBER),
                 Column("statut", "status", choices=DELIVERY_STATUSES),
@@ -304,6 +322,7 @@ class DeliveriesExporter(Exporter):
         "commitment__actor__kind",
         "commitment__territory__name",
         "commitment__year",
+        "commitment__is_public",
         "date",
         "amount",
         "status",
@@ -329,11 +348,17 @@ class SummaryExporter(Exporter):
         super().__init__(
             name="synthese",
             title="Synthèse",
+            counts=(
+                "Prévu et réalisé validé par enjeu, mesure, territoire, année, visibilité "
+                "et unité, hors engagements annulés ; avec « Engagements publics "
+                "seulement », ses totaux sont ceux du tableau de bord pour les mêmes filtres."
+            ),
             columns=[
                 Column("enjeu", "issue"),
                 Column("mesure", "measure"),
                 Column("territoire", "territory"),
                 Column("annee", "year", NUMBER),
+                Column("public", YesNo("is_public")),
                 Column("unite", "unit", choices=UNITS),
                 Column("nombre_engagements", "count", NUMBER),
                 Column("prevu", "planned", NUMBER),
@@ -349,17 +374,31 @@ class SummaryExporter(Exporter):
         return len(self._totals(self.queryset(filters)))
 
     def _totals(self, queryset):
-        return queryset.totals("issue", "measure", "territory", "year")
+        return queryset.totals("issue", "measure", "territory", "year", "public")
 
     def records(self, queryset):
         totals = self._totals(queryset)
-        issues = dict(Issue.objects.values_list("pk", "name"))
-        measures = dict(Measure.objects.values_list("pk", "name"))
+        issues = {issue.pk: issue for issue in Issue.objects.all()}
+        measures = {measure.pk: measure for measure in Measure.objects.all()}
         territories = dict(Territory.objects.values_list("pk", "name"))
-        for row in totals:
+        units = [unit for unit, _label in UNITS]
+
+        def order(row):
+            # The issues and measures in their order everywhere: their position.
+            issue, measure = issues[row["issue_id"]], measures[row["measure_id"]]
+            return (
+                (issue.position, issue.pk),
+                (measure.position, measure.pk),
+                territories[row["territory_id"]],
+                row["year"],
+                not row["is_public"],
+                units.index(row["unit"]),
+            )
+
+        for row in sorted(totals, key=order):
             yield row | {
-                "issue": issues[row["issue_id"]],
-                "measure": measures[row["measure_id"]],
+                "issue": issues[row["issue_id"]].name,
+                "measure": measures[row["measure_id"]].name,
                 "territory": territories[row["territory_id"]],
             }
 
@@ -371,12 +410,17 @@ class ActorsExporter(Exporter):
         super().__init__(
             name="acteurs",
             title="Acteurs",
+            counts=(
+                "Un acteur par ligne (tous figurent dans l'annuaire public) ; "
+                "« nombre_engagements » compte ses engagements non annulés retenus par "
+                "la visibilité ; « secteur_public » dit s'il est un acteur public."
+            ),
             columns=[
                 Column("id", "pk", NUMBER),
                 Column("nom", "name"),
                 Column("slug", "slug"),
                 Column("type_acteur", "kind", choices=KINDS),
-                Column("public", YesNo("is_public_sector")),
+                Column("secteur_public", YesNo("is_public_sector")),
                 Column("institutionnel", YesNo("is_institutional")),
                 Column("territoire", lambda r: r["territory__name"] or ""),
                 Column("code_territoire", lambda r: r["territory__code"] or ""),
@@ -405,16 +449,27 @@ class ActorsExporter(Exporter):
     ]
 
     def queryset(self, filters):
-        return Actor.objects.filtered(kind=filters.actor_kind, territory=filters.territory)
+        actors = Actor.objects.filtered(kind=filters.actor_kind, territory=filters.territory)
+        return actors.annotate(commitment_count=_commitment_count(filters.visibility))
 
     # Written in Python: with its commitment count, Django would group by every written
     # cell; and the directory is small.
 
     def ordered(self, queryset):
-        return queryset.annotate(commitment_count=Count("commitments")).order_by("pk")
+        if "commitment_count" not in queryset.query.annotations:  # an admin selection
+            queryset = queryset.annotate(commitment_count=_commitment_count(ALL))
+        return queryset.order_by("pk")
 
     def records(self, queryset):
         return self.ordered(queryset).values(*self.FIELDS).iterator(chunk_size=CHUNK)
+
+
+def _commitment_count(visibility):
+    """An actor's counted (not cancelled) commitments, public ones only if so asked."""
+    counted = ~Q(commitments__status=Commitment.Status.CANCELLED)
+    if visibility == PUBLIC:
+        counted &= Q(commitments__is_public=True)
+    return Count("commitments", filter=counted)
 
 
 EXPORTERS = {

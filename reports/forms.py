@@ -3,12 +3,13 @@ from dsfr.forms import DsfrBaseForm
 
 from actors.models import Actor
 from commitments.models import Commitment
-from reports.exports import ReportFilters
+from reports.exports import ALL, VISIBILITIES, ReportFilters
 from strategy.models import Issue, Measure, Territory
 
 
 class ReportFilterForm(DsfrBaseForm):
-    """The dashboard's filters plus actor kind and status; values are slugs and codes."""
+    """The dashboard's filters plus actor kind, status and visibility; values are slugs
+    and codes."""
 
     issue = forms.ModelChoiceField(
         label="Enjeu",
@@ -41,6 +42,13 @@ class ReportFilterForm(DsfrBaseForm):
         choices=[("", "Tous les statuts"), *Commitment.Status.choices],
     )
 
+    visibility = forms.ChoiceField(
+        label="Visibilité",
+        required=False,
+        choices=VISIBILITIES,
+        help_text="Les pages publiques ne montrent que les engagements publics.",
+    )
+
     def filters(self):
         data = self.cleaned_data
         return ReportFilters(
@@ -50,6 +58,7 @@ class ReportFilterForm(DsfrBaseForm):
             year=data.get("year"),
             actor_kind=data.get("actor_kind") or None,
             status=data.get("status") or None,
+            visibility=data.get("visibility") or ALL,
         )
 
     def error_text(self):

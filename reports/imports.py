@@ -641,6 +641,11 @@ class CommitmentImporter(Importer):
         self._settle(planned, obj, values)
 
 
+# Until issue 13 the acteurs report called "secteur_public" "public", which read as
+# "shown to the public".
+LEGACY_SECTOR_COLUMN = "public"
+
+
 class ActorImporter(Importer):
     model = Actor
     foreign_keys = ("territory",)
@@ -650,7 +655,7 @@ class ActorImporter(Importer):
         "name": "nom",
         "slug": "slug",
         "kind": "type_acteur",
-        "is_public_sector": "public",
+        "is_public_sector": "secteur_public",
         "is_institutional": "institutionnel",
         "territory": "code_territoire",
         "siret": "siret",
@@ -659,6 +664,12 @@ class ActorImporter(Importer):
         "description": "description",
     }
     email_validator = EmailValidator(message="Adresse électronique invalide.")
+
+    @property
+    def accepted(self):
+        # Files exported before the column was renamed still import.
+        return [*self.exporter.headers, LEGACY_SECTOR_COLUMN]
+
     url_validator = URLValidator(message="Adresse de site internet invalide.")
 
     def prepare(self, rows):
@@ -687,7 +698,8 @@ class ActorImporter(Importer):
         except ValueError as error:
             planned.error("type_acteur", str(error))
         for column, name in (
-            ("public", "is_public_sector"),
+            ("secteur_public", "is_public_sector"),
+            (LEGACY_SECTOR_COLUMN, "is_public_sector"),
             ("institutionnel", "is_institutional"),
         ):
             if column in cells:

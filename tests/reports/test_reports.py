@@ -25,12 +25,12 @@ HEADERS = {
     "engagements": "id enjeu mesure unite acteur acteur_slug type_acteur territoire "
     "code_territoire annee intitule description statut public prevu realise taux_realisation",
     "realisations": "id engagement_id intitule_engagement enjeu mesure unite acteur type_acteur "
-    "territoire annee date montant statut commentaire declaree_par declaree_le examinee_par "
+    "territoire annee public date montant statut commentaire declaree_par declaree_le examinee_par "
     "examinee_le motif_renvoi",
-    "synthese": "enjeu mesure territoire annee unite nombre_engagements prevu realise "
+    "synthese": "enjeu mesure territoire annee public unite nombre_engagements prevu realise "
     "taux_realisation",
-    "acteurs": "id nom slug type_acteur public institutionnel territoire code_territoire siret "
-    "site_internet courriel description nombre_engagements",
+    "acteurs": "id nom slug type_acteur secteur_public institutionnel territoire "
+    "code_territoire siret site_internet courriel description nombre_engagements",
 }
 TODAY = f"{datetime.date.today():%Y-%m-%d}"
 
@@ -116,7 +116,9 @@ def test_the_csv_dialect_writes_points_and_iso_dates(manager_client, data):
     assert record["intitule"] == "'-2 € de plus"
     assert record["acteur"] == '\'=HYPERLINK("http://pirate")'
     rows = parse(get_csv(manager_client, "realisations", "csv")[1], "csv")
-    assert [r for r in rows if r[1] == str(data.pk)][0][10] == "2021-03-04"
+    record = dict(zip(rows[0], [r for r in rows if r[1] == str(data.pk)][0], strict=True))
+    assert record["date"] == "2021-03-04"
+    assert record["public"] == "non"
 
 
 def test_engagements_values_match_the_database(manager_client, data):
@@ -135,6 +137,7 @@ def test_synthese_sums_per_unit_and_group(manager_client, data):
             "Contractualisation État – départements",
             "Hauts-de-France",
             "2019",
+            "oui",
             "euros",
             "1",
             "10000000.00",
@@ -169,7 +172,8 @@ def test_each_report_as_xlsx_keeps_numbers_as_numbers_and_defuses_text(manager_c
         assert record["acteur"] == '\'=HYPERLINK("http://pirate")'
         assert record["intitule"] == "'-2 € de plus"
     if name == "realisations":
-        assert any(isinstance(r[10], datetime.datetime) for r in rows[1:])
+        date = rows[0].index("date")
+        assert any(isinstance(r[date], datetime.datetime) for r in rows[1:])
 
 
 @pytest.mark.parametrize(

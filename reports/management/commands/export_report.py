@@ -4,7 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.export_writers import DIALECTS
-from reports.exports import EXPORTERS
+from reports.exports import ALL, EXPORTERS, VISIBILITIES
 from reports.forms import ReportFilterForm
 
 
@@ -18,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="fichier à écrire (sortie standard sinon)")
         for name in ("issue", "measure", "territory", "year", "actor-kind", "status"):
             parser.add_argument(f"--{name}", help="même valeur que dans l'adresse du rapport")
+        parser.add_argument(
+            "--visibility",
+            choices=[value for value, _label in VISIBILITIES],
+            default=ALL,
+            help="public : les engagements publics seulement ; all (défaut) : tous",
+        )
 
     def handle(self, *args, name, dialect, output, **options):
         fmt = options["format"] or ("xlsx" if (output or "").endswith(".xlsx") else "csv")
@@ -26,7 +32,7 @@ class Command(BaseCommand):
                 key: options[key.replace("-", "_")] or ""
                 for key in ("issue", "measure", "territory", "year", "actor-kind", "status")
             }
-            | {"actor_kind": options["actor_kind"] or ""}
+            | {"actor_kind": options["actor_kind"] or "", "visibility": options["visibility"]}
         )
         if not form.is_valid():
             raise CommandError(form.error_text())
