@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.response import TemplateResponse
 
+from commitments.admin_totals import FilteredTotalsChangeList, WithinTerritoryFilter
 from commitments.models import REASON_MAX_LENGTH, Commitment, Delivery, lock_commitments
 from commitments.notifications import notify_reviewed
 from config.history import ReadOnlyHistoryAdmin
@@ -26,6 +27,7 @@ class DeliveryInline(admin.TabularInline):
 class CommitmentAdmin(ReadOnlyHistoryAdmin):
     """reports.admin adds the import and "Exporter la sélection" to it."""
 
+    change_list_template = "admin/commitments/commitment/change_list.html"
     list_display = [
         "title",
         "actor",
@@ -41,7 +43,7 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
     list_filter = [
         ("measure__issue", admin.RelatedOnlyFieldListFilter),
         ("measure", admin.RelatedOnlyFieldListFilter),
-        ("territory", admin.RelatedOnlyFieldListFilter),
+        WithinTerritoryFilter,
         "year",
         "status",
         "actor__kind",
@@ -69,6 +71,9 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_list_related_data()
+
+    def get_changelist(self, request, **kwargs):
+        return FilteredTotalsChangeList
 
     @admin.display(description="Prévu", ordering="planned_amount")
     def planned_display(self, obj):

@@ -8,6 +8,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from commitments.models import Commitment
+from strategy.models import Territory
 from strategy.units import format_amount, format_rate
 
 
@@ -15,6 +16,39 @@ class UnitTotalsChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
         self.model_admin.attach_unit_totals(self.result_list)
+
+
+class FilteredTotalsChangeList(ChangeList):
+    """A commitment list with the totals of every listed row (all its pages, with its
+    filters and search), from totals(): the figures of the public pages for the same
+    filters when "public" is chosen. One query."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.unit_totals = self.queryset.totals()
+        self.unit_totals_count = sum(row["count"] for row in self.unit_totals)
+
+
+class WithinTerritoryFilter(admin.SimpleListFilter):
+    """A territory with every territory it contains, at any depth, as everywhere else."""
+
+    title = "territoire (et ce qu'il contient)"
+    parameter_name = "territory"
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(territory.pk), territory.name)
+            for territory in Territory.objects.order_by("parent_id", "name", "pk")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        value = self.value()
+        territory = Territory.objects.filter(pk=value).first() if value.isdigit() else None
+        if territory is None:
+            return queryset.none()
+        return queryset.in_territory(territory)
 
 
 class UnitTotalsMixin:

@@ -49,7 +49,12 @@ class ImportMixin:
         return self.has_add_permission(request) and self.has_change_permission(request)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "can_import": self.has_import_permission(request),
+            # The list's own template, which the import button's template extends.
+            "import_base_template": super().change_list_template or "admin/change_list.html",
+        }
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request):

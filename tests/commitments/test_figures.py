@@ -183,3 +183,47 @@ def test_issues_are_listed_in_their_position_everywhere(client):
         page = text_of(client.get(address))
         positions = [page.index(name) for name in expected]
         assert positions == sorted(positions), address
+
+
+def _admin_totals(client, **params):
+    response = client.get("/admin/commitments/commitment/", params)
+    assert response.status_code == 200
+    return response, {
+        row["unit"]: (row["planned"], row["delivered"])
+        for row in response.context["cl"].unit_totals
+    }
+
+
+def test_the_admin_list_totals_its_filtered_rows_with_territories_at_any_depth(
+    staff_client, region
+):
+    response, totals = _admin_totals(staff_client, territory=region["nord"].pk)
+    assert totals == {
+        Unit.EUROS: (Decimal(300_000), Decimal(75_000)),  # Nord and its métropole
+        Unit.PLACES: (Decimal(40), Decimal(10)),
+    }
+    page = text_of(response)
+    assert "Total des engagements listés, hors engagements annulés (3 engagements comptés)" in page
+    assert "300 000 € 75 000 € 25 %" in page
+    _, whole = _admin_totals(staff_client, territory=region["region"].pk)
+    assert whole == {
+        row["unit"]: (row["planned"], row["delivered"]) for row in Commitment.objects.totals()
+    }
+    _, somme = _admin_totals(staff_client, territory=region["somme"].pk, status="planned")
+    assert somme == {Unit.EUROS: (Decimal(300_000), Decimal(0))}
+
+
+@pytest.mark.parametrize("value", ["abc", "999999", "-1"])
+def test_an_unknown_territory_in_the_admin_lists_nothing_and_never_fails(
+    staff_client, region, value
+):
+    response, totals = _admin_totals(staff_client, territory=value)
+    assert totals == {}
+    assert "Aucun engagement compté." in text_of(response)
+
+
+def test_only_staff_see_the_admin_totals(client, contact_a, region):
+    client.force_login(contact_a)
+    response = client.get("/admin/commitments/commitment/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
