@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from strategy.models import Territory, areas_under
+from strategy.models import Territory, areas_under, whole_scope
 from strategy.units import Unit, format_amount
 from strategy.validators import validate_single_line
 
@@ -160,16 +160,19 @@ def area_tables(rows, *, scope=None, territories=None) -> list[dict]:
 
     The areas are the territories directly under `scope` (the départements under the
     region), each with everything committed within it at any depth, and, apart, what was
-    committed at the scope's own level ("Échelon régional"). With no scope and a single
-    root territory, the scope is that root. Per unit the rows add up, exactly, to `total`,
+    committed at the scope's own level ("Échelon régional"). With no scope, the scope is
+    the region (strategy.models.whole_scope). Per unit the rows add up, exactly, to `total`,
     the scope's own figure. Each table: `unit`, `rows` (each: `territory`, `label`,
     `own_level`, and the figures of totals()), `total`, `scope`.
     """
     territories = list(territories if territories is not None else Territory.objects.all())
-    roots = [territory for territory in territories if territory.parent_id is None]
-    if scope is None and len(roots) == 1:
-        scope = roots[0]
-    areas = areas_under(scope, territories)
+    if scope is None:
+        scope = whole_scope(territories)
+        # A territory outside the region (created without a parent) is an area of its own
+        # rather than left out: the tables still add up to everything.
+        areas = areas_under(None, territories) | areas_under(scope, territories)
+    else:
+        areas = areas_under(scope, territories)
     by_unit = {}
     for row in rows:
         if row["territory_id"] not in areas:

@@ -36,7 +36,7 @@ from reports.export_writers import (
     csv_header,
     write_xlsx,
 )
-from strategy.models import Issue, Measure, Territory
+from strategy.models import Issue, Measure, Territory, areas_under, whole_scope
 from strategy.units import Unit
 
 CHUNK = 2000
@@ -350,13 +350,15 @@ class SummaryExporter(Exporter):
             title="Synthèse",
             counts=(
                 "Prévu et réalisé validé par enjeu, mesure, territoire, année, visibilité "
-                "et unité, hors engagements annulés ; avec « Engagements publics "
+                "et unité, hors engagements annulés ; « echelon » donne le département où "
+                "la ligne compte, ou l'échelon régional ; avec « Engagements publics "
                 "seulement », ses totaux sont ceux du tableau de bord pour les mêmes filtres."
             ),
             columns=[
                 Column("enjeu", "issue"),
                 Column("mesure", "measure"),
                 Column("territoire", "territory"),
+                Column("echelon", "area"),
                 Column("annee", "year", NUMBER),
                 Column("public", YesNo("is_public")),
                 Column("unite", "unit", choices=UNITS),
@@ -380,8 +382,18 @@ class SummaryExporter(Exporter):
         totals = self._totals(queryset)
         issues = {issue.pk: issue for issue in Issue.objects.all()}
         measures = {measure.pk: measure for measure in Measure.objects.all()}
-        territories = dict(Territory.objects.values_list("pk", "name"))
+        tree = list(Territory.objects.all())
+        territories = {territory.pk: territory.name for territory in tree}
+        scope = whole_scope(tree)
+        areas = areas_under(scope, tree)
         units = [unit for unit, _label in UNITS]
+
+        def area(territory_id):
+            # The département the row counts in, as the issue pages' breakdown says it.
+            if territory_id not in areas:
+                return ""  # outside the region
+            found = areas[territory_id]
+            return found.name if found else str(scope.own_level_label)
 
         def order(row):
             # The issues and measures in their order everywhere: their position.
@@ -400,6 +412,7 @@ class SummaryExporter(Exporter):
                 "issue": issues[row["issue_id"]].name,
                 "measure": measures[row["measure_id"]].name,
                 "territory": territories[row["territory_id"]],
+                "area": area(row["territory_id"]),
             }
 
 

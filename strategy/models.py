@@ -7,7 +7,7 @@ from simple_history.models import HistoricalRecords
 from strategy.units import Unit
 from strategy.validators import validate_single_line
 
-__all__ = ["Issue", "Measure", "Territory", "Unit", "areas_under"]
+__all__ = ["Issue", "Measure", "Territory", "Unit", "areas_under", "whole_scope"]
 
 
 class TerritoryQuerySet(models.QuerySet):
@@ -78,6 +78,16 @@ class Territory(models.Model):
     def own_level_label(self):
         """How a breakdown names what was committed at this territory's own level."""
         return self.OWN_LEVEL_LABELS[self.level]
+
+
+def whole_scope(territories):
+    """The territory a breakdown of everything is made under: the only root, or else the
+    only region among the roots (territories created on their own are roots too); None
+    when there is no such single territory."""
+    roots = [territory for territory in territories if territory.parent_id is None]
+    if len(roots) != 1:
+        roots = [territory for territory in roots if territory.level == Territory.Level.REGION]
+    return roots[0] if len(roots) == 1 else None
 
 
 def areas_under(scope, territories):

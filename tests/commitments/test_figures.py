@@ -1,5 +1,8 @@
 """One definition per figure: the rounding rule of rates and a territory's figures."""
 
+import csv
+import io
+from collections import defaultdict
 from decimal import Decimal
 
 import pytest
@@ -227,3 +230,27 @@ def test_only_staff_see_the_admin_totals(client, contact_a, region):
     response = client.get("/admin/commitments/commitment/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_the_synthesis_says_in_which_departement_each_row_counts(client, manager, region):
+    client.force_login(manager)
+    response = client.get(reverse("reports:csv", args=["synthese"]), {"dialect": "csv"})
+    text = b"".join(response.streaming_content).decode()
+    records = list(csv.DictReader(io.StringIO(text, newline="")))
+    by_area = defaultdict(Decimal)
+    for record in records:
+        if record["unite"] == "euros":
+            by_area[record["echelon"]] += Decimal(record["prevu"])
+    table = Commitment.objects.totals_by_area()[0]
+    assert dict(by_area) == {row["label"]: row["planned"] for row in table["rows"]}
+    assert {r["territoire"]: r["echelon"] for r in records}["Métropole"] == "Nord"
+
+
+def test_a_territory_outside_the_region_is_a_row_of_its_own_not_left_out(region):
+    elsewhere = TerritoryFactory(name="Territoire sans parent", slug="ailleurs")
+    CommitmentFactory(
+        measure=MeasureFactory(unit=Unit.EUROS), territory=elsewhere, planned_amount=10
+    )
+    euros = Commitment.objects.totals_by_area()[0]
+    assert _figures(euros)["Territoire sans parent"] == (Decimal(10), Decimal(0))
+    assert _figures(euros)["total"][0] == Commitment.objects.totals()[0]["planned"]

@@ -27,8 +27,8 @@ HEADERS = {
     "realisations": "id engagement_id intitule_engagement enjeu mesure unite acteur type_acteur "
     "territoire annee public date montant statut commentaire declaree_par declaree_le examinee_par "
     "examinee_le motif_renvoi",
-    "synthese": "enjeu mesure territoire annee public unite nombre_engagements prevu realise "
-    "taux_realisation",
+    "synthese": "enjeu mesure territoire echelon annee public unite nombre_engagements prevu "
+    "realise taux_realisation",
     "acteurs": "id nom slug type_acteur secteur_public institutionnel territoire "
     "code_territoire siret site_internet courriel description nombre_engagements",
 }
@@ -136,6 +136,7 @@ def test_synthese_sums_per_unit_and_group(manager_client, data):
             "Leviers transversaux",
             "Contractualisation État – départements",
             "Hauts-de-France",
+            "Échelon régional",
             "2019",
             "oui",
             "euros",
