@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from strategy.text import Fold
 from strategy.units import Unit
 from strategy.validators import validate_single_line
 
@@ -25,6 +26,10 @@ class TerritoryQuerySet(models.QuerySet):
             [territory.pk],
         )
         return self.filter(pk__in=descendants)
+
+    def for_choices(self):
+        """Drop-down order: the region, then the others by name in French order."""
+        return self.order_by(models.F("parent_id").asc(nulls_first=True), Fold("name"), "pk")
 
 
 class Territory(models.Model):
@@ -56,7 +61,7 @@ class Territory(models.Model):
     class Meta:
         verbose_name = _("territoire")
         verbose_name_plural = _("territoires")
-        ordering = ["name", "pk"]
+        ordering = [Fold("name"), "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["level", "code"],
