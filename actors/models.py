@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from actors.validators import validate_siret
 from strategy.models import Territory
+from strategy.text import Fold
 from strategy.validators import validate_single_line
 
 
@@ -17,7 +18,7 @@ class ActorQuerySet(models.QuerySet):
         """
         queryset = self
         if search:
-            queryset = queryset.filter(name__icontains=search)
+            queryset = queryset.filter(name__fold_contains=search)
         if kind:
             queryset = queryset.filter(kind=kind)
         if territory is not None:
@@ -25,6 +26,10 @@ class ActorQuerySet(models.QuerySet):
         if is_public_sector is not None:
             queryset = queryset.filter(is_public_sector=is_public_sector)
         return queryset
+
+    def by_name(self):
+        """French order: accents and case ignored (strategy.text)."""
+        return self.order_by(Fold("name"), "pk")
 
     def with_public_commitment_count(self):
         return self.annotate(
@@ -78,7 +83,7 @@ class Actor(models.Model):
     class Meta:
         verbose_name = _("acteur")
         verbose_name_plural = _("acteurs")
-        ordering = ["name", "pk"]
+        ordering = [Fold("name"), "pk"]
         indexes = [models.Index(fields=["kind"], name="actor_kind_idx")]
         constraints = [
             models.UniqueConstraint(

@@ -38,7 +38,7 @@ class PublicFilterForm(forms.Form):
         return cls(
             request.GET,
             years=years,
-            territories=Territory.objects.order_by("parent_id", "name", "pk"),
+            territories=Territory.objects.for_choices(),
             issues=Issue.objects.all() if with_issue else [],
             with_issue=with_issue,
         )

@@ -184,14 +184,12 @@ def measure_detail(request, slug):
 @require_safe
 @cached_public_page("q", "kind", "territory", "sector", "page")
 def actor_list(request):
-    filters = ActorFilterForm(
-        request.GET, territories=Territory.objects.order_by("parent_id", "name", "pk")
-    )
+    filters = ActorFilterForm(request.GET, territories=Territory.objects.for_choices())
     actors = (
         Actor.objects.filtered(**filters.values)
         .with_public_commitment_count()
         .select_related("territory")
-        .order_by("name", "pk")
+        .by_name()
     )
     page = get_page(request, actors, ACTORS_PAGE_SIZE)
     response = render(

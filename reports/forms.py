@@ -29,7 +29,7 @@ class ReportFilterForm(DsfrBaseForm):
         label="Territoire",
         required=False,
         to_field_name="slug",
-        queryset=Territory.objects.order_by("parent_id", "name", "pk"),
+        queryset=Territory.objects.for_choices(),
         empty_label="Tous les territoires",
     )
     year = forms.IntegerField(label="Année", required=False, min_value=2000, max_value=2100)

@@ -33,7 +33,7 @@ def get_delivery_for(user, pk):
 @login_required
 @require_safe
 def home(request):
-    actors = list(Actor.objects.filter(memberships__user=request.user).order_by("name", "pk"))
+    actors = list(Actor.objects.filter(memberships__user=request.user).by_name())
     commitments = Commitment.objects.for_user(request.user)
     listed = list(
         commitments.with_list_related_data()
