@@ -20,6 +20,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from strategy.admin_search import FoldedSearchMixin
+
 NOTHING = "—"
 READ_ONLY_MESSAGE = (
     "L'historique se consulte et ne se modifie pas : corrigez la fiche elle-même, "
@@ -60,8 +62,9 @@ class FrenchRecordContextHelper(HistoricalRecordContextHelper):
         return display_value(field, value)
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
-    """SimpleHistoryAdmin whose history can be read, never reverted."""
+class ReadOnlyHistoryAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
+    """SimpleHistoryAdmin whose history can be read, never reverted; its search box
+    forgives accents and case (FoldedSearchMixin)."""
 
     def revert_disabled(self, request, obj=None):
         return True
