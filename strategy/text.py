@@ -29,6 +29,11 @@ column and nothing to keep in step; what it costs is computing it at query time
 tests/strategy/test_text.py compares the two on every character of Latin-1, Latin
 Extended-A and B, the typographic punctuation and the ligatures.
 
+The migration writes the function from this module as it is when it runs: whoever
+changes the table below adds a migration that runs create_database_function again
+(CREATE OR REPLACE), or databases already migrated keep the former folding. The
+function's body uses PostgreSQL 14's SQL-standard RETURN form.
+
 Sorting by `Fold(name)` orders by code point on both databases (COLLATE "C" on
 PostgreSQL, SQLite's BINARY), which on folded text is the French dictionary order at
 its first level: Éclaircie among the E, case and accents ignored; ties by primary key.
