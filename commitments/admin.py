@@ -9,6 +9,7 @@ from commitments.admin_totals import FilteredTotalsChangeList, WithinTerritoryFi
 from commitments.models import REASON_MAX_LENGTH, Commitment, Delivery, lock_commitments
 from commitments.notifications import notify_reviewed
 from config.history import ReadOnlyHistoryAdmin
+from strategy.forms import AMOUNT_FORMFIELD_OVERRIDES
 from strategy.units import format_amount, format_rate
 
 
@@ -18,6 +19,7 @@ class DeliveryInline(admin.TabularInline):
     readonly_fields = ["status", "reported_by", "reviewed_at", "return_reason"]
     extra = 0
     show_change_link = True
+    formfield_overrides = AMOUNT_FORMFIELD_OVERRIDES
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("commitment__measure", "reported_by")
@@ -68,6 +70,7 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
         "updated_at",
     ]
     inlines = [DeliveryInline]
+    formfield_overrides = AMOUNT_FORMFIELD_OVERRIDES
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_list_related_data()
@@ -167,6 +170,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
         "return_reason",
     ]
     actions = ["validate_deliveries", "return_deliveries"]
+    formfield_overrides = AMOUNT_FORMFIELD_OVERRIDES
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_list_related_data()

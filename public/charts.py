@@ -42,8 +42,8 @@ def year_bars(rows, *, key):
                     "label_x": _svg(x + bar),
                     "planned": _rect(x, planned_h, bar),
                     "delivered": _rect(x + bar, delivered_h, bar),
-                    "title": f"{row['year']} : prévu {format_amount(row['planned'], unit)}, "
-                    f"réalisé {format_amount(row['delivered'], unit)}",
+                    "title": f"{row['year']} : {format_amount(row['planned'], unit, 'prévu')}, "
+                    f"{format_amount(row['delivered'], unit, 'réalisé')}",
                 }
             )
         charts[value, unit] = {

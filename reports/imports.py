@@ -12,7 +12,7 @@ import io
 import pyexpat
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as safe_iterparse
@@ -29,6 +29,7 @@ from commitments.models import MAX_YEAR, MIN_YEAR, Commitment
 from public.cache import figures_changed
 from reports.exports import ActorsExporter, CommitmentsExporter
 from strategy.models import Measure, Territory
+from strategy.units import AmountError, parse_amount
 
 MAX_BYTES = 10 * 1024 * 1024
 # A file is read as a stream and refused, with a French message, beyond these caps: a
@@ -312,19 +313,21 @@ def _text(value):
 
 
 def parse_decimal(value):
+    """A number from a spreadsheet cell, or a text spelled as in the forms
+    (strategy.units.parse_amount: `1 000,50`, `1000.50`, `1 500 000 €`)."""
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return Decimal(str(value))
-    text = _text(value).replace("\N{NO-BREAK SPACE}", "").replace("\N{NARROW NO-BREAK SPACE}", "")
-    text = text.replace(" ", "").replace("€", "")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
     try:
-        number = Decimal(text)
-    except InvalidOperation:
+        return parse_amount(_text(value))
+    except AmountError as error:
+        if error.code == "too_long":
+            raise ValueError("Ce nombre est trop long.") from None
+        if error.code == "max_decimal_places":
+            raise ValueError(
+                f"« {_text(value)} » a plus de deux décimales "
+                "(les milliers se séparent par une espace, pas par un point)."
+            ) from None
         raise ValueError(f"« {_text(value)} » n'est pas un nombre.") from None
-    if not number.is_finite():
-        raise ValueError(f"« {_text(value)} » n'est pas un nombre.")
-    return number
 
 
 def parse_int(value):

@@ -4,6 +4,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from commitments.models import AMOUNT_DECIMALS, AMOUNT_DIGITS, Delivery
+from strategy.forms import AmountField
 from strategy.units import Unit
 
 COMMENT_MAX_LENGTH = Delivery._meta.get_field("comment").max_length
@@ -12,13 +13,7 @@ COMMENT_MAX_LENGTH = Delivery._meta.get_field("comment").max_length
 class DeliveryForm(DsfrBaseForm):
     """What a contact reports; the rules themselves live in Delivery.clean()."""
 
-    # localize: a French visitor types a decimal comma.
-    amount = forms.DecimalField(
-        max_digits=AMOUNT_DIGITS,
-        decimal_places=AMOUNT_DECIMALS,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    amount = AmountField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
     date = forms.DateField(
         label="Date de réalisation",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -37,11 +32,12 @@ class DeliveryForm(DsfrBaseForm):
         kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
         unit = Unit(commitment.measure.unit)
-        self.fields["amount"].label = f"Montant réalisé, en {unit.label}"
+        amount = self.fields["amount"]
+        amount.label = f"Montant réalisé, en {unit.label}"
         if unit.is_whole:
-            self.fields["amount"].help_text = f"Un nombre entier de {unit.label}."
+            amount.help_text = f"Un nombre entier de {unit.label}, par exemple 1 500."
         else:
-            self.fields["amount"].help_text = "En euros, avec au plus deux décimales."
+            amount.help_text = "En euros, avec au plus deux décimales : 1 500 ou 1 000,50."
         # DsfrBaseForm built the bound fields already, with the labels of then.
         self._bound_fields_cache.clear()
 

@@ -1,6 +1,15 @@
-"""Units of measures, and the one way amounts and rates are written for people."""
+"""Units of measures, and the one way amounts and rates are written for people and read
+from what people type.
 
+Words next to a figure agree with it, the French way: a unit knows its noun for one and
+for many and its gender, and the participles written after an amount (`prévu`, `réalisé`,
+`validé`) agree with both: `1 place prévue`, `3 000 places prévues`, `12 ménages réalisés`,
+`1 500 000 € prévus`. Singular below 2 in absolute value (`0 personne`, `1,5 ménage`).
+"""
+
+import re
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.db import models
 from django.utils.formats import number_format
@@ -19,17 +28,43 @@ class Unit(models.TextChoices):
         """Places, persons, households and projects are counted, not measured."""
         return self != Unit.EUROS
 
+    @property
+    def is_feminine(self):
+        return _WORDS[self].feminine
 
-# Written after the number; euros take their symbol.
-_SUFFIXES = {
-    Unit.EUROS: ("€", "€"),
-    Unit.PLACES: ("place", "places"),
-    Unit.PERSONS: ("personne", "personnes"),
-    Unit.HOUSEHOLDS: ("ménage", "ménages"),
-    Unit.PROJECTS: ("projet", "projets"),
+    def noun(self, value):
+        """The word written after `value`: `place` or `places`; euros take their symbol."""
+        words = _WORDS[self]
+        return words.plural if is_plural(value) else words.singular
+
+    def agree(self, participle, value):
+        """`prévu` after `value` of this unit: `prévue`, `prévus`, `prévues` or `prévu`.
+
+        For the regular participles the pages use (`prévu`, `réalisé`, `validé`)."""
+        return f"{participle}{'e' if self.is_feminine else ''}{'s' if is_plural(value) else ''}"
+
+
+class _Words(NamedTuple):
+    singular: str
+    plural: str
+    feminine: bool
+
+
+# Written after the number; euros take their symbol, and agree as "euros" (masculine).
+_WORDS = {
+    Unit.EUROS: _Words("€", "€", feminine=False),
+    Unit.PLACES: _Words("place", "places", feminine=True),
+    Unit.PERSONS: _Words("personne", "personnes", feminine=True),
+    Unit.HOUSEHOLDS: _Words("ménage", "ménages", feminine=False),
+    Unit.PROJECTS: _Words("projet", "projets", feminine=False),
 }
 
 NO_VALUE = "—"
+
+
+def is_plural(value):
+    """French grammar: plural from 2 on; `0 personne`, `1,5 ménage`, `2 ménages`."""
+    return value is not None and abs(Decimal(value)) >= 2
 
 
 def format_number(value):
@@ -41,13 +76,14 @@ def format_number(value):
     return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
-def format_amount(value, unit):
-    """An amount with its unit, the French way: `1 500 000 €`, `3 000 places`."""
+def format_amount(value, unit, participle=None):
+    """An amount with its unit, the French way: `1 500 000 €`, `3 000 places`, `1 place`;
+    with a participle, agreed: `3 000 places prévues`, `1 500 000 € réalisés`."""
     if value is None:
         return NO_VALUE
-    singular, plural = _SUFFIXES[Unit(unit)]
-    suffix = singular if abs(Decimal(value)) <= 1 and unit != Unit.EUROS else plural
-    return f"{format_number(value)}\N{NO-BREAK SPACE}{suffix}"
+    unit = Unit(unit)
+    text = f"{format_number(value)}\N{NO-BREAK SPACE}{unit.noun(value)}"
+    return f"{text} {unit.agree(participle, value)}" if participle else text
 
 
 def format_rate(rate):
@@ -57,3 +93,44 @@ def format_rate(rate):
         return NO_VALUE
     percent = (Decimal(rate) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return f"{format_number(percent)}\N{NO-BREAK SPACE}%"
+
+
+# Reading amounts typed by people (forms) or written in files (imports)
+
+AMOUNT_MAX_LENGTH = 40
+# Thousands are separated by a space: a normal one, a no-break space (U+00A0, what this
+# application and Excel write) or a narrow no-break space (U+202F, what Word and macOS
+# write in French). A dot is NOT a thousands separator: it is read as a decimal point,
+# as a comma is, so that `1000.50` pasted from a spreadsheet in English works; `1.500`
+# (three decimals) is refused rather than silently read as one and a half.
+_AMOUNT = re.compile(
+    r"(?P<sign>[-\N{MINUS SIGN}]?)"
+    r"(?P<whole>[0-9]{1,3}(?:[ \N{NO-BREAK SPACE}\N{NARROW NO-BREAK SPACE}][0-9]{3})+|[0-9]+)"
+    r"(?:[,.](?P<fraction>[0-9]+))?"
+    r"(?:[ \N{NO-BREAK SPACE}\N{NARROW NO-BREAK SPACE}]?€)?"
+)
+
+
+class AmountError(ValueError):
+    """Why a text is not an amount; `code` is `too_long`, `invalid` or `max_decimal_places`."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+def parse_amount(text, *, decimals=2):
+    """What a French user types, as a Decimal: `1 000`, `1 000,50`, `1000,5`, `1000.50`,
+    `1 500 000 €`, with spaces around; raises AmountError otherwise."""
+    text = str(text)
+    if len(text) > AMOUNT_MAX_LENGTH:
+        raise AmountError("too_long")
+    match = _AMOUNT.fullmatch(text.strip())
+    if match is None:
+        raise AmountError("invalid")
+    fraction = match["fraction"] or ""
+    if len(fraction) > decimals:
+        raise AmountError("max_decimal_places")
+    sign = "-" if match["sign"] else ""
+    whole = re.sub(r"[^0-9]", "", match["whole"])
+    return Decimal(f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}")

@@ -11,6 +11,19 @@ def amount(value, unit):
     return format_amount(value, unit)
 
 
+@register.simple_tag
+def agreed_amount(value, unit, participle):
+    """{% agreed_amount row.planned row.unit "prévu" %} -> `4 000 places prévues`."""
+    return format_amount(value, unit, participle)
+
+
+@register.simple_tag
+def agreed(participle, value, unit):
+    """{% agreed "réalisé" row.delivered row.unit %} -> `réalisées`, after a figure
+    written apart."""
+    return Unit(unit).agree(participle, value)
+
+
 @register.filter
 def rate(value):
     """{{ row.rate|rate }} -> `75 %`, or `—` when nothing was planned."""

@@ -229,7 +229,7 @@ def test_editing_and_deleting_deliveries_inline_keeps_delivered_in_step(
     ("changes", "message"),
     [
         ({"planned_amount": "-5"}, "supérieure ou égale à 0"),
-        ({"planned_amount": "beaucoup"}, "Saisissez un nombre"),
+        ({"planned_amount": "beaucoup"}, "Saisissez un montant"),
         ({"year": "1999"}, "supérieure ou égale à 2000"),
         ({"year": "2101"}, "inférieure ou égale à 2100"),
     ],
@@ -258,7 +258,7 @@ def test_decimals_for_places_are_refused_in_the_commitment_form(staff_client):
     [
         ({"amount": "-3"}, "strictement positif"),
         ({"amount": "0"}, "strictement positif"),
-        ({"amount": "abc"}, "Saisissez un nombre"),
+        ({"amount": "abc"}, "Saisissez un montant"),
         ({"date": "01/06/2020"}, "précéder l&#x27;année de l&#x27;engagement"),
         ("future", "dans le futur"),
     ],

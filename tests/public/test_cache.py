@@ -58,7 +58,7 @@ def test_a_validation_is_visible_immediately_everywhere(client, iae):
     )
     assert "3 400 places" not in text_of(client.get("/"))  # reported: still nothing public
     delivery.validate(by=UserFactory(username="agent"))
-    assert "3 400 places réalisés sur 4 000 places" in text_of(client.get("/"))
+    assert "3 400 places réalisées sur 4 000 places" in text_of(client.get("/"))
     for address in PAGES[1:]:
         assert "400 places" in text_of(client.get(address)), address
 
@@ -90,7 +90,7 @@ def test_an_admin_edit_and_delete_are_visible_immediately(client, staff_agent, i
     delivery.validate(by=staff_agent)
     assert "3 100 places" in text_of(client.get("/"))
     staff.post(reverse("admin:commitments_delivery_delete", args=[delivery.pk]), {"post": "yes"})
-    assert "3 000 places réalisés" in text_of(client.get("/"))
+    assert "3 000 places réalisées" in text_of(client.get("/"))
 
 
 def test_an_import_is_visible_immediately(client):

@@ -69,7 +69,7 @@ def test_every_public_page_answers_an_anonymous_visitor(client, forum, address):
 def test_the_dashboard_shows_the_press_release_figures(client, forum):
     page = text_of(client.get("/"))
     assert "11 500 000 € réalisés sur 32 300 000 € prévus (36 %)" in page
-    assert "3 000 places réalisés sur 4 000 places prévus (75 %)" in page
+    assert "3 000 places réalisées sur 4 000 places prévues (75 %)" in page
 
 
 @pytest.mark.parametrize("address", public_urls())
@@ -113,7 +113,7 @@ def test_cancelled_commitments_are_shown_apart_and_not_counted(client, forum):
     assert "Engagements annulés" in page
     assert "Ouverture abandonnée" in page
     assert "3 000 places" in page and "3 500 places" not in page
-    assert "3 000 places réalisés sur 4 000 places prévus (75 %)" in text_of(client.get("/"))
+    assert "3 000 places réalisées sur 4 000 places prévues (75 %)" in text_of(client.get("/"))
 
 
 def test_the_year_filter_changes_the_figures_and_is_kept_in_links(client, forum):

@@ -159,7 +159,7 @@ NBSP = "\N{NO-BREAK SPACE}"
     [
         ({"amount": "0"}, "amount", "strictement positif"),
         ({"amount": "-4"}, "amount", "strictement positif"),
-        ({"amount": "beaucoup"}, "amount", "Saisissez un nombre"),
+        ({"amount": "beaucoup"}, "amount", "Saisissez un montant"),
         ({"amount": "2.5"}, "amount", "nombre entier"),
         ({"amount": "2,5"}, "amount", "nombre entier"),
         ({"amount": ""}, "amount", "obligatoire"),
