@@ -1,5 +1,6 @@
 """What several test modules need, written once: query counts, a page's text as a reader
-sees it, the PostgreSQL-only marker and a real database outage.
+sees it, a form's values as a browser sends them, the PostgreSQL-only marker and a real
+database outage.
 
 Personas (staff_agent, manager, contact_a…) and the `on_commit` fixture are in
 tests/conftest.py; factories in tests/factories.py.
@@ -8,6 +9,7 @@ tests/conftest.py; factories in tests/factories.py.
 import html
 import re
 from contextlib import contextmanager
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -54,3 +56,50 @@ def database_away():
     finally:
         connection.close()
         connection.settings_dict["NAME"] = original
+
+
+class _Forms(HTMLParser):
+    """The values a browser would send for each <form> of a page, unchanged."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms, self._select, self._textarea = [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({})
+        elif not self.forms:
+            return
+        name, kind = attrs.get("name"), attrs.get("type", "text")
+        if tag == "input" and name and kind not in ("submit", "button", "file", "image"):
+            if kind not in ("checkbox", "radio") or "checked" in attrs:
+                self.forms[-1][name] = attrs.get("value", "on")
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.forms[-1][self._select] = attrs.get("value", "")
+        elif tag == "textarea":
+            self._textarea = name
+            self.forms[-1][name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            # A browser drops the line break that opens a <textarea>.
+            so_far = self.forms[-1][self._textarea]
+            self.forms[-1][self._textarea] = so_far + (data if so_far else data.removeprefix("\n"))
+
+
+def form_values(response, field):
+    """What the form holding `field` would send if submitted untouched, as a browser does."""
+    parser = _Forms()
+    parser.feed(response.content.decode())
+    forms = [form for form in parser.forms if field in form]
+    assert len(forms) == 1, f"{len(forms)} forms hold {field}"
+    return forms[0]
