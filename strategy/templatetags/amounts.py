@@ -1,6 +1,6 @@
 from django import template
 
-from strategy.units import Unit, format_amount, format_rate
+from strategy.units import Unit, format_amount, format_rate, is_plural
 
 register = template.Library()
 
@@ -40,3 +40,11 @@ def unit_label(value):
 def progress_value(rate):
     """A rate as the value of a <progress max="1">, capped at 1, with a dot decimal."""
     return f"{min(float(rate), 1.0):.4f}"
+
+
+@register.filter
+def fr_plural(count, forms="s"):
+    """Django's `pluralize` with the French rule (singular below 2: `0 acteur`):
+    {{ n }} acteur{{ n|fr_plural }}, {{ n|fr_plural:"engagement suivi,engagements suivis" }}."""
+    singular, plural = forms.split(",") if "," in forms else ("", forms)
+    return plural if is_plural(count) else singular

@@ -239,3 +239,40 @@ def test_managers_and_contacts_cannot_import(client, manager, contact_a, forum):
         response = upload(client, "commitments_commitment", COMMITMENT_HEADER.encode())
         assert response.status_code in (302, 403)
     assert Commitment.objects.count() == 6
+
+
+@pytest.mark.parametrize(
+    ("cell", "planned"),
+    [
+        ("1 500 000", Decimal(1_500_000)),
+        ("1\N{NO-BREAK SPACE}000,50", Decimal("1000.50")),
+        ("1\N{NARROW NO-BREAK SPACE}000,50", Decimal("1000.50")),
+        ("1000,5", Decimal("1000.50")),
+        ("1000.50", Decimal("1000.50")),
+        ("1 500 000 €", Decimal(1_500_000)),
+    ],
+)
+def test_imported_amounts_are_read_as_the_forms_read_them(forum, cell, planned):
+    body = f"Chèques d'urgence alimentaires;diplp;32;2021;Chèques;{cell}\r\n"
+    plan = CommitmentImporter().plan((COMMITMENT_HEADER + body).encode())
+    assert plan.errors == []
+    CommitmentImporter().apply(plan, by=None)
+    assert Commitment.objects.get(title="Chèques").planned_amount == planned
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("1.000,50", "« 1.000,50 » n'est pas un nombre."),
+        ("1.500", "« 1.500 » a plus de deux décimales"),
+        ("12,345", "« 12,345 » a plus de deux décimales"),
+        ("9" * 41, "Ce nombre est trop long."),
+    ],
+)
+def test_imported_amounts_spelled_otherwise_are_refused_by_line_and_column(forum, cell, message):
+    body = f"Chèques d'urgence alimentaires;diplp;32;2021;Chèques;{cell}\r\n"
+    plan = CommitmentImporter().plan((COMMITMENT_HEADER + body).encode())
+    assert plan.errors == [(2, "prevu", message)] or any(
+        (at, column) == (2, "prevu") and message in text for at, column, text in plan.errors
+    ), plan.errors
+    assert not Commitment.objects.filter(title="Chèques").exists()
