@@ -272,7 +272,7 @@ def test_imported_amounts_are_read_as_the_forms_read_them(forum, cell, planned):
 def test_imported_amounts_spelled_otherwise_are_refused_by_line_and_column(forum, cell, message):
     body = f"Chèques d'urgence alimentaires;diplp;32;2021;Chèques;{cell}\r\n"
     plan = CommitmentImporter().plan((COMMITMENT_HEADER + body).encode())
-    assert plan.errors == [(2, "prevu", message)] or any(
+    assert any(
         (at, column) == (2, "prevu") and message in text for at, column, text in plan.errors
     ), plan.errors
     assert not Commitment.objects.filter(title="Chèques").exists()
