@@ -1,12 +1,26 @@
+import copy
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from commitments.admin_totals import FilteredTotalsChangeList, WithinTerritoryFilter
-from commitments.models import REASON_MAX_LENGTH, Commitment, Delivery, lock_commitments
+from commitments.models import (
+    CLOSE,
+    INCONSISTENCIES,
+    REASON_MAX_LENGTH,
+    WITHDRAW,
+    Commitment,
+    Delivery,
+    lock_commitments,
+)
 from commitments.notifications import notify_reviewed
 from config.history import ReadOnlyHistoryAdmin
 from strategy.forms import AMOUNT_FORMFIELD_OVERRIDES
@@ -25,6 +39,114 @@ class DeliveryInline(admin.TabularInline):
         return super().get_queryset(request).select_related("commitment__measure", "reported_by")
 
 
+class InconsistencyFilter(admin.SimpleListFilter):
+    """Commitments whose status or delivered amount breaks the rules (inconsistent())."""
+
+    title = "Incohérences"
+    parameter_name = "incoherence"
+    ALL = "toutes"
+
+    def lookups(self, request, model_admin):
+        return [(self.ALL, "Toutes les incohérences"), *INCONSISTENCIES.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset.inconsistent()
+        if self.value() in INCONSISTENCIES:
+            return queryset.inconsistent().filter(inconsistency=self.value())
+        return queryset
+
+
+STATUS_FIELDS = {"status", "closing_note", "validated_deliveries"}
+
+
+class CommitmentAdminForm(forms.ModelForm):
+    """The status is checked by the domain's rule (Commitment.check_status_change) and
+    saved by Commitment.change_status; cancelling a commitment that has validated
+    deliveries asks what becomes of them."""
+
+    validated_deliveries = forms.ChoiceField(
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                WITHDRAW,
+                "Les retirer et annuler l'engagement : elles ne sont plus comptées, "
+                "l'historique les garde, et leurs référents sont prévenus",
+            ),
+            (
+                CLOSE,
+                "Ne pas annuler : clore l'engagement comme « Réalisé », avec une note de "
+                "clôture qui dit pourquoi s'il est sous l'objectif",
+            ),
+        ],
+        help_text="À choisir seulement pour annuler l'engagement.",
+    )
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "actor",
+            "measure",
+            "territory",
+            "year",
+            "title",
+            "description",
+            "planned_amount",
+            "status",
+            "closing_note",
+            "is_public",
+        ]
+
+    cancelling = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("validated_deliveries")
+        if field is not None and self.instance.pk:
+            validated = self.instance.deliveries.validated().aggregate(
+                count=Count("pk"), total=Sum("amount", default=Decimal(0))
+            )
+            total = self.instance._amount(validated["total"])
+            if validated["count"] == 1:
+                field.label = f"Que faire de la réalisation validée ({total}) ?"
+            else:
+                field.label = (
+                    f"Que faire des {validated['count']} réalisations validées ({total}) ?"
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        commitment = self.instance
+        if commitment.pk is None or "status" not in cleaned or "closing_note" not in cleaned:
+            return cleaned  # a new commitment: Commitment.clean checks its status
+        status, note = cleaned["status"], cleaned["closing_note"]
+        if (status, note) == (commitment.status, commitment.closing_note):
+            return cleaned
+        candidate = copy.copy(commitment)
+        for name in ("planned_amount", "measure"):
+            if name in cleaned:
+                setattr(candidate, name, cleaned[name])
+        choice = cleaned.get("validated_deliveries") or None
+        outcome = candidate.check_status_change(
+            status, closing_note=note, validated_deliveries=choice
+        )
+        cleaned["status"] = outcome  # closing instead of cancelling makes it Réalisé
+        self.cancelling = outcome == Commitment.Status.CANCELLED
+        return cleaned
+
+    def _post_clean(self):
+        # Commitment.clean judges the commitment as it will be once saved: cancelling
+        # withdraws the validated deliveries, which then no longer count.
+        delivered = self.instance.delivered_amount
+        if self.cancelling:
+            self.instance.delivered_amount = Decimal(0)
+        try:
+            super()._post_clean()
+        finally:
+            self.instance.delivered_amount = delivered
+
+
 @admin.register(Commitment)
 class CommitmentAdmin(ReadOnlyHistoryAdmin):
     """reports.admin adds the import and "Exporter la sélection" to it."""
@@ -39,10 +161,11 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
         "planned_display",
         "delivered_display",
         "rate_display",
-        "status",
+        "status_display",
         "is_public",
     ]
     list_filter = [
+        InconsistencyFilter,
         ("measure__issue", admin.RelatedOnlyFieldListFilter),
         ("measure", admin.RelatedOnlyFieldListFilter),
         WithinTerritoryFilter,
@@ -65,18 +188,65 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
         "delivered_display",
         "rate_display",
         "status",
+        "closing_note",
         "is_public",
         "created_at",
         "updated_at",
     ]
     inlines = [DeliveryInline]
     formfield_overrides = AMOUNT_FORMFIELD_OVERRIDES
+    form = CommitmentAdminForm
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_list_related_data()
 
     def get_changelist(self, request, **kwargs):
         return FilteredTotalsChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if (
+            obj is not None
+            and request.method == "POST"
+            and transaction.get_connection().in_atomic_block
+        ):
+            # The status is checked against the deliveries as they are when it is saved:
+            # hold the row from the form's validation to the end of the save.
+            lock_commitments([obj.pk])
+            obj.refresh_from_db(
+                fields=["status", "closing_note", "planned_amount", "delivered_amount"]
+            )
+        return obj
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and obj.deliveries.validated().exists():
+            fields.insert(fields.index("closing_note") + 1, "validated_deliveries")
+        return fields
+
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        if request.GET.get(InconsistencyFilter.parameter_name):
+            shown.append("inconsistency_display")
+        return shown
+
+    @admin.display(description="Statut", ordering="status")
+    def status_display(self, obj):
+        if not obj.closing_note:
+            return obj.get_status_display()
+        return format_html(
+            "{}<br><small>Note de clôture : {}</small>",
+            obj.get_status_display(),
+            Truncator(obj.closing_note).chars(160),
+        )
+
+    @admin.display(description="Incohérence")
+    def inconsistency_display(self, obj):
+        code = getattr(obj, "inconsistency", "")
+        if code == "sum_differs":
+            total = format_amount(obj.validated_total, obj.measure.unit)
+            return f"{INCONSISTENCIES[code]} ({total})"
+        return INCONSISTENCIES.get(code, "—")
 
     @admin.display(description="Prévu", ordering="planned_amount")
     def planned_display(self, obj):
@@ -93,9 +263,17 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
         return format_rate(obj.rate) if obj.pk else "—"
 
     def save_model(self, request, obj, form, change):
-        if change:
-            lock_commitments([obj.pk])
-        super().save_model(request, obj, form, change)
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # The status and the delivered amount change through the domain only: the form's
+        # other fields are saved here, the status in save_related, once the deliveries are.
+        current = lock_commitments([obj.pk])[obj.pk]
+        form.requested_status = (obj.status, obj.closing_note)
+        obj.status, obj.closing_note = current.status, current.closing_note
+        obj.delivered_amount = current.delivered_amount
+        if not form.changed_data or set(form.changed_data) - STATUS_FIELDS:
+            super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         # Deliveries added here are reported by the agent who adds them.
@@ -111,7 +289,30 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # An inline edit or delete of a validated delivery moves the delivered amount.
-        form.instance.refresh_delivered_amount(by=request.user)
+        commitment = form.instance
+        commitment.refresh_delivered_amount(by=request.user)
+        requested = getattr(form, "requested_status", None)
+        if requested is None or requested == (commitment.status, commitment.closing_note):
+            return
+        status, note = requested
+        try:
+            touched = commitment.change_status(
+                status,
+                by=request.user,
+                closing_note=note,
+                validated_deliveries=form.cleaned_data.get("validated_deliveries") or None,
+            )
+        except ValidationError as error:
+            # Only an inline edit made with it can get here: save nothing of the form.
+            transaction.set_rollback(True)
+            self.message_user(
+                request,
+                "Rien n'a été enregistré : " + " ".join(error.messages),
+                messages.ERROR,
+            )
+            return
+        for delivery in touched:
+            notify_reviewed(delivery, request)
 
 
 class ReturnForm(forms.Form):

@@ -24,10 +24,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Abs, Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -39,6 +39,11 @@ from strategy.validators import validate_single_line
 MIN_YEAR, MAX_YEAR = 2000, 2100
 AMOUNT_DIGITS, AMOUNT_DECIMALS = 15, 2
 REASON_MAX_LENGTH = 5000
+CLOSING_NOTE_MAX_LENGTH = 2000
+CANCELLED_REASON = "L'engagement a été annulé."
+
+# When a commitment with validated deliveries is cancelled, what becomes of them.
+WITHDRAW, CLOSE = "withdraw", "close"
 
 # The groupings totals() knows, and the value each one is keyed by in its rows.
 GROUPINGS = {
@@ -86,6 +91,45 @@ class CommitmentQuerySet(models.QuerySet):
 
     def with_list_related_data(self):
         return self.select_related("actor", "measure__issue", "territory")
+
+    def inconsistent(self):
+        """Commitments whose status or delivered amount contradicts the rules (see
+        Commitment.status_errors): rows written before the rules, or around them.
+
+        Annotated with `inconsistency`, the code of the first rule broken (a key of
+        INCONSISTENCIES), and `validated_total`, the sum of the validated deliveries.
+        Nothing is rewritten: staff correct them through the change form.
+        """
+        validated = Delivery.objects.filter(
+            commitment=OuterRef("pk"), status=Delivery.Status.VALIDATED
+        )
+        total = (
+            validated.order_by().values("commitment").annotate(total=Sum("amount")).values("total")
+        )
+        amount = models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
+        status = Commitment.Status
+        reasons = {
+            "planned_delivered": Q(status=status.PLANNED, delivered_amount__gt=0),
+            "completed_below": Q(
+                status=status.COMPLETED,
+                delivered_amount__lt=models.F("planned_amount"),
+                closing_note="",
+            ),
+            "cancelled_delivered": Q(status=status.CANCELLED)
+            & (Q(delivered_amount__gt=0) | Q(has_validated=True)),
+            # SQLite sums decimals as floats: compare to the half-cent.
+            "sum_differs": Q(sum_gap__gte=Decimal("0.005")),
+        }
+        return self.annotate(
+            validated_total=Coalesce(Subquery(total, output_field=amount), Decimal(0)),
+            has_validated=Exists(validated),
+            sum_gap=Abs(models.F("delivered_amount") - models.F("validated_total")),
+            inconsistency=models.Case(
+                *(models.When(rule, then=models.Value(code)) for code, rule in reasons.items()),
+                default=models.Value(""),
+                output_field=models.CharField(),
+            ),
+        ).exclude(inconsistency="")
 
     def years(self):
         return list(self.order_by("year").values_list("year", flat=True).distinct())
@@ -210,6 +254,15 @@ def _unit_order(unit):
     return [choice.value for choice in Unit].index(unit)
 
 
+# What inconsistent() finds, in French, by code.
+INCONSISTENCIES = {
+    "planned_delivered": _("« Prévu » alors que du réalisé est validé"),
+    "completed_below": _("« Réalisé » sous le prévu, sans note de clôture"),
+    "cancelled_delivered": _("« Annulé » avec des réalisations validées"),
+    "sum_differs": _("Réalisé différent de la somme des réalisations validées"),
+}
+
+
 def rows_by(rows, key):
     """Totals rows grouped by one of their keys: {value: [rows]}."""
     grouped = {}
@@ -273,6 +326,15 @@ class Commitment(models.Model):
     status = models.CharField(
         _("statut"), max_length=20, choices=Status.choices, default=Status.PLANNED
     )
+    closing_note = models.TextField(
+        _("note de clôture"),
+        blank=True,
+        validators=[MaxLengthValidator(CLOSING_NOTE_MAX_LENGTH)],
+        help_text=_(
+            "Pour un engagement réalisé sous l'objectif, ou annulé : pourquoi il est clos. "
+            "Elle est affichée avec le statut."
+        ),
+    )
     is_public = models.BooleanField(
         _("public"), default=True, help_text=_("Affiché sur les pages publiques.")
     )
@@ -323,6 +385,53 @@ class Commitment(models.Model):
             and Unit(self.measure.unit).is_whole
         ):
             raise ValidationError({"planned_amount": _whole_units_message(self.measure.unit)})
+        errors = self.status_errors(self.status, self.closing_note)
+        if errors:
+            raise ValidationError(errors)
+
+    def status_errors(self, status, closing_note) -> dict:
+        """What the rules of statuses say against `status` with `closing_note`, given
+        this commitment's planned and delivered amounts: {field: message}, empty if fine.
+
+        - Prévu: nothing validated yet; the first validated delivery makes it En cours.
+        - En cours: any delivered amount.
+        - Réalisé: delivered reaches planned, or a closing note says why it was closed
+          below target.
+        - Annulé: nothing validated counts (cancelling withdraws them, see change_status).
+        - The closing note goes with Réalisé or Annulé only.
+        """
+        Status = Commitment.Status
+        closing_note = (closing_note or "").strip()
+        delivered = self.delivered_amount or Decimal(0)
+        planned = self.planned_amount if isinstance(self.planned_amount, Decimal) else None
+        errors = {}
+        if status == Status.PLANNED and delivered > 0:
+            errors["status"] = _(
+                "« Prévu » veut dire que rien n'est encore réalisé, or %(delivered)s sont "
+                "déjà validés : choisissez « En cours » ou « Réalisé »."
+            ) % {"delivered": self._amount(delivered)}
+        elif status == Status.COMPLETED and planned is not None and delivered < planned:
+            if not closing_note:
+                errors["closing_note"] = _(
+                    "Le réalisé validé (%(delivered)s) n'atteint pas le prévu (%(planned)s) : "
+                    "pour dire cet engagement « Réalisé », expliquez dans la note de clôture "
+                    "pourquoi il est clos sous l'objectif."
+                ) % {"delivered": self._amount(delivered), "planned": self._amount(planned)}
+        elif status == Status.CANCELLED and delivered > 0:
+            errors["status"] = _(
+                "Cet engagement a %(delivered)s de réalisations validées : il ne peut être "
+                "annulé qu'en décidant ce qu'elles deviennent (les retirer, ou le clore comme "
+                "« Réalisé » avec une note de clôture), depuis sa fiche dans l'administration."
+            ) % {"delivered": self._amount(delivered)}
+        if closing_note and status in (Status.PLANNED, Status.IN_PROGRESS):
+            errors["closing_note"] = _(
+                "La note de clôture ne va qu'avec un engagement « Réalisé » ou « Annulé » : "
+                "videz-la, ou changez le statut."
+            )
+        return errors
+
+    def _amount(self, amount):
+        return format_amount(amount, self.measure.unit) if self.measure_id else str(amount)
 
     @property
     def unit(self):
@@ -361,6 +470,111 @@ class Commitment(models.Model):
             delivery._history_user = by
             delivery.save()
         return delivery
+
+    def check_status_change(self, new_status, *, closing_note="", validated_deliveries=None):
+        """Raise the French ValidationError that change_status would, writing nothing.
+
+        `validated_deliveries` (WITHDRAW or CLOSE) is required to cancel a commitment that
+        has validated deliveries; with CLOSE it is closed as Réalisé instead.
+        """
+        closing_note = (closing_note or "").strip()
+        if new_status not in Commitment.Status.values:
+            raise ValidationError({"status": _("Statut inconnu.")})
+        if new_status == Commitment.Status.CANCELLED:
+            validated = self.deliveries.validated().aggregate(
+                count=Count("pk"), total=Sum("amount", default=Decimal(0))
+            )
+            if validated["count"] and validated_deliveries not in (WITHDRAW, CLOSE):
+                raise ValidationError(
+                    {
+                        "validated_deliveries": _(
+                            "Cet engagement a %(count)s réalisation(s) validée(s) "
+                            "(%(total)s) : choisissez ce qu'elles deviennent avant de "
+                            "l'annuler."
+                        )
+                        % {"count": validated["count"], "total": self._amount(validated["total"])}
+                    },
+                    code="validated_deliveries",
+                )
+            if validated["count"] and validated_deliveries == CLOSE:
+                new_status = Commitment.Status.COMPLETED
+            else:
+                # Withdrawn, they no longer count: judge the status without them.
+                errors = self._with_delivered(Decimal(0)).status_errors(new_status, closing_note)
+                if errors:
+                    raise ValidationError(errors)
+                return new_status
+        errors = self.status_errors(new_status, closing_note)
+        if errors:
+            raise ValidationError(errors)
+        return new_status
+
+    def _with_delivered(self, amount):
+        copy = Commitment(
+            pk=self.pk,
+            measure=self.measure,
+            planned_amount=self.planned_amount,
+            delivered_amount=amount,
+        )
+        return copy
+
+    def change_status(
+        self, new_status, *, by, closing_note="", validated_deliveries=None
+    ) -> list["Delivery"]:
+        """Every status change goes here: checked under the commitment's row lock,
+        saved with its history user.
+
+        Cancelling withdraws the validated deliveries (with WITHDRAW; with CLOSE the
+        commitment is closed as Réalisé instead) and returns those awaiting review with
+        the reason CANCELLED_REASON. Returns the deliveries so changed, for notifying
+        their contacts.
+        """
+        closing_note = (closing_note or "").strip()
+        touched = []
+        with transaction.atomic():
+            commitment = (
+                Commitment.objects.select_for_update(of=("self",))
+                .select_related("measure")
+                .get(pk=self.pk)
+            )
+            new_status = commitment.check_status_change(
+                new_status, closing_note=closing_note, validated_deliveries=validated_deliveries
+            )
+            if new_status == Commitment.Status.CANCELLED:
+                touched = commitment._set_deliveries_aside(by=by)
+                commitment.refresh_delivered_amount(by=by)
+            commitment.status, commitment.closing_note = new_status, closing_note
+            commitment._history_user = by
+            commitment.save(update_fields=["status", "closing_note", "updated_at"])
+        for field in ("status", "closing_note", "delivered_amount", "updated_at"):
+            setattr(self, field, getattr(commitment, field))
+        return touched
+
+    def _set_deliveries_aside(self, *, by):
+        """On cancelling: validated deliveries withdrawn, reported ones returned.
+
+        One by one, so that each change is in the history; the caller holds the lock."""
+        now = timezone.now()
+        moves = {
+            Delivery.Status.VALIDATED: Delivery.Status.WITHDRAWN,
+            Delivery.Status.REPORTED: Delivery.Status.RETURNED,
+        }
+        touched = []
+        deliveries = (
+            self.deliveries.select_for_update()
+            .filter(status__in=moves)
+            .select_related("reported_by")
+            .order_by("pk")
+        )
+        for delivery in deliveries:
+            delivery.status = moves[delivery.status]
+            delivery.reviewed_by, delivery.reviewed_at = by, now
+            delivery.return_reason = CANCELLED_REASON
+            delivery._history_user = by
+            delivery.save()
+            delivery.commitment = self
+            touched.append(delivery)
+        return touched
 
     def check_open_for_deliveries(self):
         if self.status == Commitment.Status.CANCELLED:
@@ -451,6 +665,7 @@ class Delivery(models.Model):
         REPORTED = "reported", _("Déclarée, en attente de validation")
         VALIDATED = "validated", _("Validée")
         RETURNED = "returned", _("Renvoyée pour correction")
+        WITHDRAWN = "withdrawn", _("Retirée (engagement annulé)")
 
     commitment = models.ForeignKey(
         Commitment,
@@ -566,6 +781,14 @@ class Delivery(models.Model):
         """Staff accept a reported delivery: it now counts in the commitment's delivered amount."""
         with transaction.atomic():
             commitment, delivery = self._lock_for_review()
+            if commitment.status == Commitment.Status.CANCELLED:
+                raise ValidationError(
+                    _(
+                        "Cet engagement est annulé : aucune réalisation ne peut y être validée. "
+                        "Renvoyez-la à l'acteur, ou rouvrez d'abord l'engagement."
+                    ),
+                    code="cancelled",
+                )
             delivery.status = Delivery.Status.VALIDATED
             delivery.reviewed_by = by
             delivery.reviewed_at = timezone.now()

@@ -70,7 +70,8 @@ def notify_reported(delivery, request):
 
 
 def notify_reviewed(delivery, request):
-    """The contact who reported the delivery learns it was validated, or why it was returned."""
+    """The contact who reported the delivery learns it was validated, or why it was returned,
+    or that it no longer counts because its commitment was cancelled."""
     contact = delivery.reported_by
     if contact is None or not contact.email:
         return
@@ -83,6 +84,8 @@ def notify_reviewed(delivery, request):
     }
     if delivery.status == delivery.Status.VALIDATED:
         subject = f"Réalisation validée : {delivery.commitment}"
+    elif delivery.commitment.status == delivery.commitment.Status.CANCELLED:
+        subject = f"Engagement annulé : {delivery.commitment}"
     else:
         subject = f"Réalisation à corriger : {delivery.commitment}"
     _send([_message(subject, "commitments/email/reviewed.txt", context, contact.email)])

@@ -4,6 +4,13 @@ At scale 1: actors up to 72 in all, about 300 commitments and 1 500 deliveries o
 measures, the five départements and 2019–2022, in every status. `scale` multiplies every
 volume; the same seed gives the same data. Rows are bulk-inserted, each with its history
 entry (created, by no one, reason DEMO_REASON), as the rest of the project's writes.
+
+Statuses follow the rules (Commitment.status_errors) by construction: each is derived
+from the commitment's validated deliveries. Cancelled ones have their validated
+deliveries withdrawn and those awaiting review returned, as Commitment.change_status
+does. Then, on purpose, LEGACY_INCONSISTENT rows (one per rule, whatever the scale) are
+made to break them, as data written before the rules would: they are what the admin's
+"Incohérences" filter and `check_statuses` show.
 """
 
 import csv
@@ -21,7 +28,7 @@ from tqdm import tqdm
 
 from actors.models import Actor, Forum, Membership
 from actors.roles import AGENTS, MANAGERS, setup_roles
-from commitments.models import Commitment, Delivery
+from commitments.models import CANCELLED_REASON, Commitment, Delivery
 from datasets.forum_2020 import FORUM_SLUG
 from public.cache import figures_changed
 from strategy.models import Measure, Territory
@@ -77,12 +84,17 @@ _PLANNED = {
     Unit.HOUSEHOLDS: (10, 600, 1),
     Unit.PROJECTS: (1, 20, 1),
 }
-_STATUSES = [
-    (Commitment.Status.PLANNED, 20),
-    (Commitment.Status.IN_PROGRESS, 45),
-    (Commitment.Status.COMPLETED, 25),
-    (Commitment.Status.CANCELLED, 10),
+CANCELLED_SHARE = 0.10
+# Below target, a commitment is closed as Réalisé with one of these notes this often.
+CLOSED_BELOW_SHARE = 0.35
+_CLOSING_NOTES = [
+    "Public accueilli moins nombreux que prévu : le dispositif a été clos à l'échéance.",
+    "Cofinancement non obtenu : l'action a été réduite et close en fin d'année.",
+    "Locaux disponibles plus tard que prévu : la montée en charge n'a pu être achevée.",
+    "Relais pris par un autre dispositif du territoire pour le reste de l'objectif.",
 ]
+# The rows made to break the rules, one per rule of Commitment.objects.inconsistent().
+LEGACY_INCONSISTENT = 4
 _DELIVERY_STATUSES = [
     (Delivery.Status.VALIDATED, 70),
     (Delivery.Status.REPORTED, 20),
@@ -145,10 +157,9 @@ def load_demo(*, seed=2020, scale=1, progress=None):
         deliveries = []
         for commitment in commitments:
             made = _demo_deliveries(rng, commitment, today)
-            commitment.delivered_amount = sum(
-                (d[1] for d in made if d[2] == Delivery.Status.VALIDATED), Decimal(0)
-            )
-            deliveries.append(made)
+            deliveries.append(_settle_status(rng, commitment, made))
+        if start == 0:
+            _break_rules(commitments, deliveries)
         _create_with_history(Commitment, commitments)
         rows = [
             (commitment.pk, *made_row)
@@ -200,8 +211,74 @@ def _demo_commitment(rng, actor, measures, territories):
         year=year,
         title=f"{measure.name.split(' (')[0]} {year} (fictif)",
         planned_amount=Decimal(rng.randrange(low, high + 1, step)),
-        status=_weighted(rng, _STATUSES),
+        status=Commitment.Status.CANCELLED
+        if rng.random() < CANCELLED_SHARE
+        else Commitment.Status.PLANNED,
         is_public=rng.random() < 0.85,
+    )
+
+
+def _validated(made):
+    return sum((d[1] for d in made if d[2] == Delivery.Status.VALIDATED), Decimal(0))
+
+
+def _settle_status(rng, commitment, made):
+    """The status the rules give this commitment's deliveries; returns the deliveries,
+    set aside as cancelling sets them if it is cancelled."""
+    Status = Commitment.Status
+    if commitment.status == Status.CANCELLED:
+        moves = {
+            Delivery.Status.VALIDATED: Delivery.Status.WITHDRAWN,
+            Delivery.Status.REPORTED: Delivery.Status.RETURNED,
+        }
+        made = [
+            (date, amount, moves[status], reviewed_at or _reviewed(date), CANCELLED_REASON)
+            if status in moves
+            else (date, amount, status, reviewed_at, reason)
+            for date, amount, status, reviewed_at, reason in made
+        ]
+        commitment.delivered_amount = Decimal(0)
+        return made
+    delivered = _validated(made)
+    commitment.delivered_amount = delivered
+    if not delivered:
+        commitment.status = Status.PLANNED if rng.random() < 0.8 else Status.IN_PROGRESS
+    elif delivered >= commitment.planned_amount:
+        commitment.status = Status.COMPLETED
+    elif rng.random() < CLOSED_BELOW_SHARE:
+        commitment.status = Status.COMPLETED
+        commitment.closing_note = rng.choice(_CLOSING_NOTES)
+    else:
+        commitment.status = Status.IN_PROGRESS
+    return made
+
+
+def _break_rules(commitments, deliveries):
+    """LEGACY_INCONSISTENT rows, as written before the rules: Prévu with validated
+    deliveries; Réalisé below target without a closing note; Annulé with its validated
+    deliveries still counted; a delivered amount that counts a delivery twice (on a
+    non-public commitment, so that the public pages stay what the rest of the data says)."""
+    Status = Commitment.Status
+    candidates = iter(
+        (commitment, made)
+        for commitment, made in zip(commitments, deliveries, strict=True)
+        if commitment.status == Status.IN_PROGRESS
+        and 0 < commitment.delivered_amount < commitment.planned_amount
+    )
+    commitment, _made = next(candidates)
+    commitment.status = Status.PLANNED
+    commitment, _made = next(candidates)
+    commitment.status = Status.COMPLETED
+    commitment, _made = next(candidates)
+    commitment.status = Status.CANCELLED
+    commitment, made = next(candidates)
+    commitment.is_public = False
+    commitment.delivered_amount += next(d[1] for d in made if d[2] == Delivery.Status.VALIDATED)
+
+
+def _reviewed(date):
+    return datetime.datetime.combine(
+        date + datetime.timedelta(days=7), datetime.time(10), tzinfo=datetime.UTC
     )
 
 
@@ -219,9 +296,7 @@ def _demo_deliveries(rng, commitment, today):
     for _ in range(count):
         status = _weighted(rng, _DELIVERY_STATUSES)
         date = first_day + datetime.timedelta(days=rng.randrange((last_day - first_day).days + 1))
-        reviewed_at = datetime.datetime.combine(
-            date + datetime.timedelta(days=7), datetime.time(10), tzinfo=datetime.UTC
-        )
+        reviewed_at = _reviewed(date)
         made.append(
             (
                 date,

@@ -520,6 +520,7 @@ class CommitmentImporter(Importer):
         "description": "description",
         "planned_amount": "prevu",
         "status": "statut",
+        "closing_note": "note_cloture",
         "is_public": "public",
     }
 
@@ -613,6 +614,8 @@ class CommitmentImporter(Importer):
                 )
             except ValueError as error:
                 planned.error("statut", str(error))
+        if "note_cloture" in cells:
+            values["closing_note"] = _text(cells.get("note_cloture"))
         if "public" in cells and _text(cells.get("public")):
             try:
                 values["is_public"] = parse_bool(cells["public"])

@@ -111,6 +111,11 @@ def correct_delivery(request, pk):
     if delivery.status != Delivery.Status.RETURNED:
         messages.info(request, "Cette réalisation n'est pas à corriger.")
         return redirect("space:commitment", pk=commitment.pk)
+    if commitment.status == Commitment.Status.CANCELLED:
+        messages.info(
+            request, "Cet engagement est annulé : ses réalisations ne sont plus à corriger."
+        )
+        return redirect("space:commitment", pk=commitment.pk)
     initial = {"amount": delivery.amount, "date": delivery.date, "comment": delivery.comment}
     form = DeliveryForm(request.POST or None, initial=initial, commitment=commitment)
     if request.method == "POST" and form.is_valid():
