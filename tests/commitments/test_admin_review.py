@@ -185,6 +185,7 @@ def test_bulk_deleting_validated_deliveries_moves_delivered(
 
 
 def commitment_form(commitment, deliveries, **changes):
+    commitment.refresh_from_db()  # the form posts what the page shows: the stored status
     data = {
         "actor": commitment.actor_id,
         "measure": commitment.measure_id,

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 REPORTS = ["engagements", "realisations", "synthese", "acteurs"]
 HEADERS = {
     "engagements": "id enjeu mesure unite acteur acteur_slug type_acteur territoire "
-    "code_territoire annee intitule description statut public prevu realise taux_realisation",
+    "code_territoire annee intitule description statut note_cloture public prevu realise taux_realisation",
     "realisations": "id engagement_id intitule_engagement enjeu mesure unite acteur type_acteur "
     "territoire annee public date montant statut commentaire declaree_par declaree_le examinee_par "
     "examinee_le motif_renvoi",

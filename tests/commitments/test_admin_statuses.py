@@ -1,0 +1,256 @@
+"""The commitment's change form checks the status through the domain and saves it through
+Commitment.change_status; the list has an "Incohérences" filter."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from commitments.models import Commitment
+from strategy.units import Unit
+from tests.factories import CommitmentFactory, MeasureFactory, UserFactory
+from tests.helpers import count_queries, text_of
+
+pytestmark = pytest.mark.django_db
+
+JUNE_2021 = datetime.date(2021, 6, 1)
+CHANGELIST = reverse("admin:commitments_commitment_changelist")
+Status = Commitment.Status
+QUERIES = 11  # the commitment list, whatever its rows, with or without the filter
+
+
+@pytest.fixture
+def contact():
+    return UserFactory(username="referent", email="referent@exemple.invalid")
+
+
+@pytest.fixture
+def commitment(contact, staff_agent):
+    commitment = CommitmentFactory(
+        title="Places d'accueil",
+        year=2021,
+        planned_amount=Decimal(200),
+        measure=MeasureFactory(unit=Unit.PLACES),
+    )
+    for amount in (100, 30):
+        delivery = commitment.report_delivery(amount=Decimal(amount), date=JUNE_2021, by=contact)
+        delivery.validate(by=staff_agent)
+    commitment.refresh_from_db()
+    return commitment
+
+
+def change_url(commitment):
+    return reverse("admin:commitments_commitment_change", args=[commitment.pk])
+
+
+def form_data(commitment, **changes):
+    """The change form as the page shows it (no inline rows changed)."""
+    commitment.refresh_from_db()
+    deliveries = list(commitment.deliveries.order_by("-date", "-pk"))
+    data = {
+        "actor": commitment.actor_id,
+        "measure": commitment.measure_id,
+        "territory": commitment.territory_id,
+        "year": str(commitment.year),
+        "title": commitment.title,
+        "description": commitment.description,
+        "planned_amount": str(commitment.planned_amount),
+        "status": commitment.status,
+        "closing_note": commitment.closing_note,
+        "is_public": "on",
+        "deliveries-TOTAL_FORMS": str(len(deliveries)),
+        "deliveries-INITIAL_FORMS": str(len(deliveries)),
+        "deliveries-MIN_NUM_FORMS": "0",
+        "deliveries-MAX_NUM_FORMS": "1000",
+    }
+    for index, delivery in enumerate(deliveries):
+        data |= {
+            f"deliveries-{index}-id": str(delivery.pk),
+            f"deliveries-{index}-commitment": str(commitment.pk),
+            f"deliveries-{index}-date": f"{delivery.date:%d/%m/%Y}",
+            f"deliveries-{index}-amount": str(delivery.amount),
+            f"deliveries-{index}-comment": delivery.comment,
+        }
+    return data | changes
+
+
+def stored(commitment):
+    commitment.refresh_from_db()
+    return (
+        commitment.title,
+        commitment.status,
+        commitment.closing_note,
+        commitment.delivered_amount,
+        commitment.history.count(),
+        sorted(commitment.deliveries.values_list("status", flat=True)),
+    )
+
+
+def test_staff_close_a_commitment_below_target_with_a_closing_note(
+    staff_client, commitment, staff_agent
+):
+    response = staff_client.post(
+        change_url(commitment),
+        form_data(commitment, status=Status.COMPLETED, closing_note="Public moins nombreux."),
+    )
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.closing_note) == (
+        Status.COMPLETED,
+        "Public moins nombreux.",
+    )
+    assert commitment.history.latest().history_user == staff_agent
+
+
+def test_completed_below_target_without_a_note_gets_the_french_message_and_nothing_is_saved(
+    staff_client, commitment
+):
+    before = stored(commitment)
+    response = staff_client.post(
+        change_url(commitment),
+        form_data(commitment, status=Status.COMPLETED, title="Autre intitulé"),
+    )
+    assert response.status_code == 200
+    assert (
+        "Le réalisé validé (130 places) n'atteint pas le prévu (200 places) : pour dire cet "
+        "engagement « Réalisé », expliquez dans la note de clôture" in text_of(response)
+    )
+    assert stored(commitment) == before
+
+
+def test_cancelling_with_validated_deliveries_asks_what_to_do_with_them(staff_client, commitment):
+    page = text_of(staff_client.get(change_url(commitment)))
+    assert "Que faire des 2 réalisations validées (130 places) ?" in page
+    before = stored(commitment)
+    response = staff_client.post(change_url(commitment), form_data(commitment, status="cancelled"))
+    assert response.status_code == 200
+    assert (
+        "Cet engagement a 2 réalisation(s) validée(s) (130 places) : choisissez ce qu'elles "
+        "deviennent avant de l'annuler." in text_of(response)
+    )
+    assert stored(commitment) == before
+
+
+def test_the_choice_is_not_offered_without_validated_deliveries(staff_client):
+    commitment = CommitmentFactory()
+    page = staff_client.get(change_url(commitment)).content.decode()
+    assert "validated_deliveries" not in page
+    response = staff_client.post(change_url(commitment), form_data(commitment, status="cancelled"))
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.status == Status.CANCELLED
+
+
+def test_cancelling_and_withdrawing_in_the_admin_tells_the_contact(
+    staff_client, commitment, contact, on_commit
+):
+    with on_commit():
+        response = staff_client.post(
+            change_url(commitment),
+            form_data(
+                commitment,
+                status="cancelled",
+                closing_note="Projet abandonné par l'association.",
+                validated_deliveries="withdraw",
+            ),
+        )
+    assert response.status_code == 302
+    title, status, note, delivered, _history, deliveries = stored(commitment)
+    assert (status, note, delivered) == (
+        Status.CANCELLED,
+        "Projet abandonné par l'association.",
+        Decimal(0),
+    )
+    assert deliveries == ["withdrawn", "withdrawn"]
+    assert [m.to for m in mail.outbox] == [[contact.email]] * 2
+    assert mail.outbox[0].subject == f"Engagement annulé : {title}"
+    assert "est retirée : elle n'est plus comptée" in mail.outbox[0].body
+
+
+def test_closing_instead_of_cancelling_in_the_admin_keeps_the_deliveries(staff_client, commitment):
+    response = staff_client.post(
+        change_url(commitment),
+        form_data(
+            commitment,
+            status="cancelled",
+            closing_note="Arrêté à mi-parcours.",
+            validated_deliveries="close",
+        ),
+    )
+    assert response.status_code == 302
+    _title, status, note, delivered, _history, deliveries = stored(commitment)
+    assert (status, note, delivered) == (Status.COMPLETED, "Arrêté à mi-parcours.", Decimal(130))
+    assert deliveries == ["validated", "validated"]
+
+
+def test_a_title_and_a_status_changed_together_are_both_saved(staff_client, commitment):
+    response = staff_client.post(
+        change_url(commitment),
+        form_data(commitment, title="Nouvel intitulé", status="completed", closing_note="Clos."),
+    )
+    assert response.status_code == 302
+    assert stored(commitment)[:3] == ("Nouvel intitulé", Status.COMPLETED, "Clos.")
+
+
+def test_a_legacy_row_must_have_its_status_fixed_before_anything_else_is_saved(
+    staff_client, commitment
+):
+    Commitment.objects.filter(pk=commitment.pk).update(status=Status.PLANNED)
+    response = staff_client.post(
+        change_url(commitment), form_data(commitment, title="Autre intitulé")
+    )
+    assert response.status_code == 200
+    assert "« Prévu » veut dire que rien n'est encore réalisé" in text_of(response)
+    assert stored(commitment)[:2] == ("Places d'accueil", Status.PLANNED)
+
+
+def test_a_manager_cannot_change_a_status(client, manager, commitment):
+    client.force_login(manager)
+    before = stored(commitment)
+    response = client.post(
+        change_url(commitment), form_data(commitment, status="completed", closing_note="Clos.")
+    )
+    assert response.status_code == 403
+    assert stored(commitment) == before
+
+
+def test_the_list_and_the_change_page_show_the_closing_note(staff_client, commitment, staff_agent):
+    commitment.change_status(Status.COMPLETED, by=staff_agent, closing_note="Faute de locaux.")
+    assert "Réalisé Note de clôture : Faute de locaux." in text_of(staff_client.get(CHANGELIST))
+    assert "Faute de locaux." in text_of(staff_client.get(change_url(commitment)))
+
+
+@pytest.fixture
+def legacy(commitment):
+    """A consistent commitment, and one written before the rules: Annulé and counted."""
+    other = CommitmentFactory(title="Annulé mais compté", measure=commitment.measure)
+    Commitment.objects.filter(pk=other.pk).update(
+        status=Status.CANCELLED, delivered_amount=Decimal(12)
+    )
+    return other
+
+
+def test_the_incoherences_filter_lists_the_rows_that_break_the_rules_with_their_reason(
+    staff_client, commitment, legacy
+):
+    response = staff_client.get(CHANGELIST, {"incoherence": "toutes"})
+    assert [c.pk for c in response.context["cl"].result_list] == [legacy.pk]
+    page = text_of(response)
+    assert "Incohérence" in page
+    assert "« Annulé » avec des réalisations validées" in page
+    response = staff_client.get(CHANGELIST, {"incoherence": "completed_below"})
+    assert list(response.context["cl"].result_list) == []
+    response = staff_client.get(CHANGELIST, {"incoherence": "toutes", "_facets": "1"})
+    assert response.status_code == 200
+
+
+def test_the_incoherences_filter_does_not_add_queries_to_the_list(staff_client, commitment, legacy):
+    for index in range(5):  # more rows, flagged and not, must not add queries either
+        CommitmentFactory(title=f"Autre {index}")
+        extra = CommitmentFactory(title=f"Prévu compté {index}")
+        Commitment.objects.filter(pk=extra.pk).update(delivered_amount=Decimal(3))
+    plain = count_queries(staff_client, CHANGELIST)
+    filtered = count_queries(staff_client, f"{CHANGELIST}?incoherence=toutes")
+    assert (plain, filtered) == (QUERIES, QUERIES)
