@@ -103,10 +103,8 @@ class CommitmentAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields.get("validated_deliveries")
-        if field is not None and self.instance.pk:
-            validated = self.instance.deliveries.validated().aggregate(
-                count=Count("pk"), total=Sum("amount", default=Decimal(0))
-            )
+        validated = getattr(self.instance, "validated_summary", None)
+        if field is not None and validated:
             total = self.instance._amount(validated["total"])
             if validated["count"] == 1:
                 field.label = f"Que faire de la réalisation validée ({total}) ?"
@@ -220,7 +218,14 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
-        if obj is not None and obj.deliveries.validated().exists():
+        if obj is None:
+            return fields
+        if not hasattr(obj, "validated_summary"):
+            # What cancelling would have to decide about, for the form's question.
+            obj.validated_summary = obj.deliveries.validated().aggregate(
+                count=Count("pk"), total=Sum("amount", default=Decimal(0))
+            )
+        if obj.validated_summary["count"]:
             fields.insert(fields.index("closing_note") + 1, "validated_deliveries")
         return fields
 

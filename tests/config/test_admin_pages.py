@@ -33,7 +33,9 @@ PINNED = {
     "actor": (9, 4, 10, 7),
     "membership": (7, 4, 9, 11),
     "forum": (9, 4, 7, 11),
-    "commitment": (12, 4, 9, 7),  # the changelist: + the totals of the listed rows
+    # changelist: +1, the totals of the listed rows; change: +1, the validated
+    # deliveries the status choice is about (count and sum)
+    "commitment": (12, 4, 10, 7),
     "delivery": (10, 4, 6, 11),
 }
 PAGES = ["changelist", "add", "change", "history"]

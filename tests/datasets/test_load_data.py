@@ -78,15 +78,21 @@ def test_load_demo_adds_actors_up_to_72_and_about_300_commitments():
     assert Forum.objects.get().participants.count() == 72
 
 
-def test_load_demo_keeps_the_delivered_invariant():
+def test_load_demo_keeps_the_delivered_invariant_but_on_its_one_legacy_row():
     call_command("load_forum", verbosity=0)
     call_command("load_demo", verbosity=0)
+    broken = []
     for commitment in Commitment.objects.prefetch_related("deliveries"):
         validated = sum(
             (d.amount for d in commitment.deliveries.all() if d.status == "validated"),
             Decimal(0),
         )
-        assert commitment.delivered_amount == validated, commitment
+        if commitment.delivered_amount != validated:
+            broken.append(commitment.pk)
+    # demo.LEGACY_INCONSISTENT: one row counts a delivery twice, on purpose.
+    legacy = Commitment.objects.inconsistent().filter(inconsistency="sum_differs")
+    assert broken == list(legacy.values_list("pk", flat=True))
+    assert len(broken) == 1
 
 
 def test_load_demo_writes_the_history_entry_of_every_row_it_loads():

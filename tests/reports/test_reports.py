@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 REPORTS = ["engagements", "realisations", "synthese", "acteurs"]
 HEADERS = {
     "engagements": "id enjeu mesure unite acteur acteur_slug type_acteur territoire "
-    "code_territoire annee intitule description statut note_cloture public prevu realise taux_realisation",
+    "code_territoire annee intitule description statut note_cloture public prevu realise "
+    "taux_realisation",
     "realisations": "id engagement_id intitule_engagement enjeu mesure unite acteur type_acteur "
     "territoire annee public date montant statut commentaire declaree_par declaree_le examinee_par "
     "examinee_le motif_renvoi",
@@ -125,7 +126,7 @@ def test_engagements_values_match_the_database(manager_client, data):
     rows = parse(get_csv(manager_client, "engagements", "csv")[1], "csv")
     assert len(rows) - 1 == Commitment.objects.count()
     assert [int(r[0]) for r in rows[1:]] == sorted(Commitment.objects.values_list("pk", flat=True))
-    total = sum(Decimal(r[14]) for r in rows[1:] if r[3] == "euros" and r[12] != "Annulé")
+    total = sum(Decimal(r[15]) for r in rows[1:] if r[3] == "euros" and r[12] != "Annulé")
     assert total == Decimal("32300000") + Decimal("1234.50")
 
 
