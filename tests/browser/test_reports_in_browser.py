@@ -46,7 +46,8 @@ def test_a_manager_filters_downloads_and_opens_reports(manager_page, screenshot)
     text = file.path().read_bytes().decode("utf-8")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=";"))
     assert rows[0][:3] == ["id", "enjeu", "mesure"]
-    assert [row[14] for row in rows[1:]] == ["10000000,00"]
+    planned = rows[0].index("prevu")
+    assert [row[planned] for row in rows[1:]] == ["10000000,00"]
     with page.expect_download() as download:
         page.get_by_role("link", name="XLSX — Synthèse").click()
     sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
