@@ -561,7 +561,7 @@ class Commitment(models.Model):
         }
         touched = []
         deliveries = (
-            self.deliveries.select_for_update()
+            self.deliveries.select_for_update(of=("self",))
             .filter(status__in=moves)
             .select_related("reported_by")
             .order_by("pk")
