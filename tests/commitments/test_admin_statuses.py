@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 JUNE_2021 = datetime.date(2021, 6, 1)
 CHANGELIST = reverse("admin:commitments_commitment_changelist")
 Status = Commitment.Status
-QUERIES = 11  # the commitment list, whatever its rows, with or without the filter
+QUERIES = 12  # the commitment list and its totals, whatever its rows, with or without the filter
 
 
 @pytest.fixture
@@ -254,3 +254,11 @@ def test_the_incoherences_filter_does_not_add_queries_to_the_list(staff_client, 
     plain = count_queries(staff_client, CHANGELIST)
     filtered = count_queries(staff_client, f"{CHANGELIST}?incoherence=toutes")
     assert (plain, filtered) == (QUERIES, QUERIES)
+
+
+def test_the_list_totals_follow_the_incoherences_filter(staff_client, commitment, legacy):
+    response = staff_client.get(f"{CHANGELIST}?incoherence=toutes")
+    flagged = Commitment.objects.inconsistent()
+    assert flagged.exists()
+    assert response.context["cl"].unit_totals == flagged.totals()
+    assert response.context["cl"].unit_totals != Commitment.objects.totals()
