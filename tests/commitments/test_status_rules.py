@@ -415,7 +415,7 @@ def test_check_statuses_prints_a_french_table_and_the_count(crafted, capsys):
     assert "Somme fausse" in out and "35 places" in out and "20 places" in out
     assert "« Réalisé » sous le prévu, sans note de clôture" in out
     assert "Prévu sans rien" not in out and "Réalisé avec note" not in out
-    assert lines[-1] == "4 engagement(s) incohérent(s)."
+    assert lines[-1] == "4 engagements incohérents."
 
 
 def test_check_statuses_with_fail_exits_in_error_when_there_are_any(crafted):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.models import INCONSISTENCIES, Commitment
-from strategy.units import format_amount
+from strategy.units import format_amount, is_plural
 
 COLUMNS = ("id", "Engagement", "Acteur", "Statut", "Prévu", "Réalisé", "Validé", "Incohérence")
 
@@ -42,7 +42,8 @@ class Command(BaseCommand):
                     cell.ljust(width) for cell, width in zip(row, widths, strict=True)
                 )
                 self.stdout.write(line.rstrip())
-            summary = f"{len(rows)} engagement(s) incohérent(s)."
+            words = "engagements incohérents" if is_plural(len(rows)) else "engagement incohérent"
+            summary = f"{len(rows)} {words}."
         else:
             summary = "Aucun engagement incohérent."
         self.stdout.write(summary)
