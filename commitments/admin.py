@@ -24,7 +24,7 @@ from commitments.models import (
 from commitments.notifications import notify_reviewed
 from config.history import ReadOnlyHistoryAdmin
 from strategy.forms import AMOUNT_FORMFIELD_OVERRIDES
-from strategy.units import format_amount, format_rate
+from strategy.units import format_amount, format_rate, is_plural
 
 
 class DeliveryInline(admin.TabularInline):
@@ -126,6 +126,10 @@ class CommitmentAdminForm(forms.ModelForm):
             if name in cleaned:
                 setattr(candidate, name, cleaned[name])
         choice = cleaned.get("validated_deliveries") or None
+        # The form asks about the validated deliveries itself: while it does, the model's
+        # own rule (post_clean) judges the cancelled commitment without them, so that
+        # one question is shown, not the same one twice.
+        self.cancelling = status == Commitment.Status.CANCELLED and choice != CLOSE
         outcome = candidate.check_status_change(
             status, closing_note=note, validated_deliveries=choice
         )
@@ -424,7 +428,12 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
 
     @admin.action(description="Valider les réalisations sélectionnées", permissions=["change"])
     def validate_deliveries(self, request, queryset):
-        self._review(request, queryset, "validée(s)", lambda d: d.validate(by=request.user))
+        self._review(
+            request,
+            queryset,
+            ("réalisation validée", "réalisations validées"),
+            lambda d: d.validate(by=request.user),
+        )
 
     @admin.action(description="Renvoyer pour correction", permissions=["change"])
     def return_deliveries(self, request, queryset):
@@ -434,7 +443,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
             self._review(
                 request,
                 queryset,
-                "renvoyée(s) pour correction",
+                ("réalisation renvoyée pour correction", "réalisations renvoyées pour correction"),
                 lambda d: d.return_for_revision(by=request.user, reason=reason),
             )
             return None
@@ -451,7 +460,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
             },
         )
 
-    def _review(self, request, queryset, done_label, operation):
+    def _review(self, request, queryset, done_labels, operation):
         done = 0
         for delivery in queryset.order_by("pk"):
             try:
@@ -464,4 +473,5 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
                 notify_reviewed(delivery, request)
                 done += 1
         if done:
-            self.message_user(request, f"{done} réalisation(s) {done_label}.", messages.SUCCESS)
+            label = done_labels[1] if is_plural(done) else done_labels[0]
+            self.message_user(request, f"{done} {label}.", messages.SUCCESS)

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from strategy.models import Territory, areas_under, whole_scope
-from strategy.units import Unit, format_amount
+from strategy.units import Unit, format_amount, is_plural
 from strategy.validators import validate_single_line
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -485,14 +485,22 @@ class Commitment(models.Model):
                 count=Count("pk"), total=Sum("amount", default=Decimal(0))
             )
             if validated["count"] and validated_deliveries not in (WITHDRAW, CLOSE):
+                words = (
+                    _("réalisations validées")
+                    if is_plural(validated["count"])
+                    else _("réalisation validée")
+                )
                 raise ValidationError(
                     {
                         "validated_deliveries": _(
-                            "Cet engagement a %(count)s réalisation(s) validée(s) "
-                            "(%(total)s) : choisissez ce qu'elles deviennent avant de "
-                            "l'annuler."
+                            "Cet engagement a %(count)s %(words)s (%(total)s) : choisissez "
+                            "ce qu'elles deviennent avant de l'annuler."
                         )
-                        % {"count": validated["count"], "total": self._amount(validated["total"])}
+                        % {
+                            "count": validated["count"],
+                            "words": words,
+                            "total": self._amount(validated["total"]),
+                        }
                     },
                     code="validated_deliveries",
                 )

@@ -69,7 +69,7 @@ def test_report_validate_and_publish(browser, live_server, setting, screenshot, 
     agent.select_option("select[name=action]", "validate_deliveries")
     with agent.expect_navigation():
         agent.click("button[name=index]")
-    assert "1 réalisation(s) validée(s)." in agent.inner_text(".messagelist")
+    assert "1 réalisation validée." in agent.inner_text(".messagelist")
     agent_context.close()
 
     page.reload()

@@ -65,7 +65,7 @@ def test_validate_action_validates_and_updates_delivered(
     staff_client, commitment, reported, staff_agent
 ):
     response = run_action(staff_client, "validate_deliveries", reported)
-    assert "2 réalisation(s) validée(s)." in texts(response)
+    assert "2 réalisations validées." in texts(response)
     assert delivered(commitment) == Decimal(130)
     assert {d.reviewed_by for d in Delivery.objects.all()} == {staff_agent}
 
@@ -96,7 +96,7 @@ def test_return_action_with_a_reason_returns_them(staff_client, commitment, repo
     response = run_action(
         staff_client, "return_deliveries", reported, apply="1", reason="Pièce justificative ?"
     )
-    assert "2 réalisation(s) renvoyée(s) pour correction." in texts(response)
+    assert "2 réalisations renvoyées pour correction." in texts(response)
     assert set(Delivery.objects.values_list("status", "return_reason")) == {
         ("returned", "Pièce justificative ?")
     }

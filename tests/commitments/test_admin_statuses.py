@@ -127,9 +127,11 @@ def test_cancelling_with_validated_deliveries_asks_what_to_do_with_them(staff_cl
     response = staff_client.post(change_url(commitment), form_data(commitment, status="cancelled"))
     assert response.status_code == 200
     assert (
-        "Cet engagement a 2 réalisation(s) validée(s) (130 places) : choisissez ce qu'elles "
+        "Cet engagement a 2 réalisations validées (130 places) : choisissez ce qu'elles "
         "deviennent avant de l'annuler." in text_of(response)
     )
+    # One question, not the model's rule saying the same thing again.
+    assert "ne peut être annulé qu'en décidant" not in text_of(response)
     assert stored(commitment) == before
 
 

@@ -256,7 +256,7 @@ def test_cancelling_with_validated_deliveries_asks_what_to_do_and_saves_nothing(
         commitment.change_status(Status.CANCELLED, by=agent)
     assert messages_by_field(excinfo) == {
         "validated_deliveries": [
-            "Cet engagement a 2 réalisation(s) validée(s) (50 places) : choisissez ce "
+            "Cet engagement a 2 réalisations validées (50 places) : choisissez ce "
             "qu'elles deviennent avant de l'annuler."
         ]
     }
