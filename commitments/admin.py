@@ -129,7 +129,9 @@ class CommitmentAdminForm(forms.ModelForm):
         # The form asks about the validated deliveries itself: while it does, the model's
         # own rule (post_clean) judges the cancelled commitment without them, so that
         # one question is shown, not the same one twice.
-        self.cancelling = status == Commitment.Status.CANCELLED and choice != CLOSE
+        # Also with CLOSE: should closing be refused, the model must not then judge the
+        # commitment as cancelled with its deliveries and ask for a choice already made.
+        self.cancelling = status == Commitment.Status.CANCELLED
         outcome = candidate.check_status_change(
             status, closing_note=note, validated_deliveries=choice
         )
@@ -147,6 +149,15 @@ class CommitmentAdminForm(forms.ModelForm):
             super()._post_clean()
         finally:
             self.instance.delivered_amount = delivered
+        # clean() and the model's clean() apply the same rule (status_errors): each
+        # message once.
+        for errors in self._errors.values():
+            seen = set()
+            errors.data[:] = [
+                error
+                for error in errors.data
+                if not (tuple(error) in seen or seen.add(tuple(error)))
+            ]
 
 
 @admin.register(Commitment)

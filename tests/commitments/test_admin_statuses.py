@@ -120,6 +120,27 @@ def test_completed_below_target_without_a_note_gets_the_french_message_and_nothi
     assert stored(commitment) == before
 
 
+def test_the_rule_broken_is_said_once(staff_client, commitment):
+    response = staff_client.post(change_url(commitment), form_data(commitment, status="completed"))
+    assert response.status_code == 200
+    assert text_of(response).count("n'atteint pas le prévu") == 1
+
+
+def test_closing_below_target_without_a_note_does_not_ask_again_for_the_choice_made(
+    staff_client, commitment
+):
+    before = stored(commitment)
+    response = staff_client.post(
+        change_url(commitment),
+        form_data(commitment, status="cancelled", validated_deliveries="close"),
+    )
+    assert response.status_code == 200
+    page = text_of(response)
+    assert page.count("n'atteint pas le prévu (200 places)") == 1
+    assert "ne peut être annulé qu'en décidant" not in page
+    assert stored(commitment) == before
+
+
 def test_cancelling_with_validated_deliveries_asks_what_to_do_with_them(staff_client, commitment):
     page = text_of(staff_client.get(change_url(commitment)))
     assert "Que faire des 2 réalisations validées (130 places) ?" in page
