@@ -285,3 +285,10 @@ def test_the_list_totals_follow_the_incoherences_filter(staff_client, commitment
     assert flagged.exists()
     assert response.context["cl"].unit_totals == flagged.totals()
     assert response.context["cl"].unit_totals != Commitment.objects.totals()
+
+
+def test_the_list_totals_count_in_french_even_when_nothing_is_counted(staff_client, commitment):
+    page = text_of(staff_client.get(CHANGELIST, {"status__exact": Status.CANCELLED}))
+    assert "hors engagements annulés (0 engagement compté)" in page
+    page = text_of(staff_client.get(CHANGELIST))
+    assert "hors engagements annulés (1 engagement compté)" in page
