@@ -24,6 +24,7 @@ from commitments.models import (
 from commitments.notifications import notify_reviewed
 from config.history import ReadOnlyHistoryAdmin
 from strategy.forms import AMOUNT_FORMFIELD_OVERRIDES
+from strategy.text import Fold
 from strategy.units import format_amount, format_rate, is_plural
 
 
@@ -400,7 +401,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
         # Reported deliveries first: they are the ones waiting for an agent.
         return Delivery.REVIEW_ORDERING
 
-    @admin.display(description="Acteur", ordering="commitment__actor__name")
+    @admin.display(description="Acteur", ordering=Fold("commitment__actor__name"))
     def actor(self, obj):
         return obj.commitment.actor
 
