@@ -40,22 +40,30 @@ class Unit(models.TextChoices):
     def agree(self, participle, value):
         """`prévu` after `value` of this unit: `prévue`, `prévus`, `prévues` or `prévu`.
 
-        For the regular participles the pages use (`prévu`, `réalisé`, `validé`)."""
+        For the regular participles the pages use (`prévu`, `réalisé`, `validé`). People
+        and households are not "réalisés" but "accompagnés": `réalisé` takes the unit's
+        own word for what was delivered."""
+        if participle == DELIVERED:
+            participle = _WORDS[self].delivered
         return f"{participle}{'e' if self.is_feminine else ''}{'s' if is_plural(value) else ''}"
+
+
+DELIVERED = "réalisé"
 
 
 class _Words(NamedTuple):
     singular: str
     plural: str
     feminine: bool
+    delivered: str = DELIVERED  # the participle of what was delivered
 
 
 # Written after the number; euros take their symbol, and agree as "euros" (masculine).
 _WORDS = {
     Unit.EUROS: _Words("€", "€", feminine=False),
     Unit.PLACES: _Words("place", "places", feminine=True),
-    Unit.PERSONS: _Words("personne", "personnes", feminine=True),
-    Unit.HOUSEHOLDS: _Words("ménage", "ménages", feminine=False),
+    Unit.PERSONS: _Words("personne", "personnes", feminine=True, delivered="accompagné"),
+    Unit.HOUSEHOLDS: _Words("ménage", "ménages", feminine=False, delivered="accompagné"),
     Unit.PROJECTS: _Words("projet", "projets", feminine=False),
 }
 

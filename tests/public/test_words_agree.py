@@ -35,7 +35,7 @@ NOUNS = {
 FIGURE = re.compile(
     r"(?<![\d,])(?P<number>-?\d{1,3}(?: \d{3})*(?:,\d+)?) "
     r"(?P<noun>€|(?:place|personne|ménage|projet|acteur|engagement|mesure)s?)"
-    r"(?: (?P<participle>prévu|réalisé|validé|engagé|suivi)(?P<ending>e?s?))?(?!\w)"
+    r"(?: (?P<participle>prévu|réalisé|accompagné|validé|engagé|suivi)(?P<ending>e?s?))?(?!\w)"
 )
 
 
@@ -71,8 +71,8 @@ def test_the_checker_catches_the_mistakes_of_issue_13():
         (Unit.EUROS, 1, 150, "1 € réalisé sur 150 € prévus"),
         (Unit.PLACES, 100, 150, "100 places réalisées sur 150 places prévues"),
         (Unit.PLACES, 1, 1, "1 place réalisée sur 1 place prévue"),
-        (Unit.PERSONS, 0, 52928, "0 personne réalisée sur 52 928 personnes prévues"),
-        (Unit.HOUSEHOLDS, 25184, 1, "25 184 ménages réalisés sur 1 ménage prévu"),
+        (Unit.PERSONS, 0, 52928, "0 personne accompagnée sur 52 928 personnes prévues"),
+        (Unit.HOUSEHOLDS, 25184, 1, "25 184 ménages accompagnés sur 1 ménage prévu"),
         (Unit.PROJECTS, 2, 3, "2 projets réalisés sur 3 projets prévus"),
     ],
 )
@@ -109,7 +109,7 @@ def test_the_actor_area_agrees_planned_and_delivered(client, contact_a, actor_a)
     client.force_login(contact_a)
     page = text_of(client.get(reverse("space:commitment", args=[commitment.pk])))
     assert "1 personne prévue" in page
-    assert "0 personne réalisée (validée)" in page
+    assert "0 personne accompagnée (validée)" in page
 
 
 def page_text(client, address):

@@ -45,8 +45,8 @@ def test_each_unit_agrees_its_noun_and_participle_in_singular_and_plural(unit, o
     [
         (Unit.EUROS, "25 184 € réalisés"),
         (Unit.PLACES, "25 184 places réalisées"),
-        (Unit.PERSONS, "25 184 personnes réalisées"),
-        (Unit.HOUSEHOLDS, "25 184 ménages réalisés"),
+        (Unit.PERSONS, "25 184 personnes accompagnées"),
+        (Unit.HOUSEHOLDS, "25 184 ménages accompagnés"),
         (Unit.PROJECTS, "25 184 projets réalisés"),
     ],
 )
@@ -80,7 +80,8 @@ def test_units_know_their_words_apart_from_a_participle():
         "projets",
     ]
     assert Unit.PLACES.agree("réalisé", Decimal(1)) == "réalisée"
-    assert Unit.HOUSEHOLDS.agree("réalisé", Decimal(5)) == "réalisés"
+    assert Unit.HOUSEHOLDS.agree("réalisé", Decimal(5)) == "accompagnés"
+    assert Unit.PROJECTS.agree("réalisé", Decimal(5)) == "réalisés"
     assert format_amount(None, Unit.PLACES, "prévu") == "—"
 
 
