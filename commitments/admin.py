@@ -7,6 +7,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -59,6 +60,27 @@ class InconsistencyFilter(admin.SimpleListFilter):
 
 
 STATUS_FIELDS = {"status", "closing_note", "validated_deliveries"}
+
+
+class StatusRefused(Exception):
+    """The status asked for in the change form, refused once the deliveries edited with
+    it were saved: the whole form is rolled back."""
+
+
+def refresh_and_tell(model_admin, request, commitment):
+    """After an edit or a deletion of deliveries: the delivered amount follows, and so
+    does the status where a rule would break; the agent is told when it moves."""
+    before = commitment.status
+    commitment.refresh_delivered_amount(by=request.user)
+    if commitment.status != before:
+        model_admin.message_user(
+            request,
+            f"L'engagement « {commitment} » passe de « {Commitment.Status(before).label} » "
+            f"à « {commitment.get_status_display()} » : son réalisé validé est maintenant "
+            f"de {format_amount(commitment.delivered_amount, commitment.measure.unit)} "
+            f"sur {format_amount(commitment.planned_amount, commitment.measure.unit, 'prévu')}.",
+            messages.WARNING,
+        )
 
 
 class CommitmentAdminForm(forms.ModelForm):
@@ -290,7 +312,10 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
         # The status and the delivered amount change through the domain only: the form's
         # other fields are saved here, the status in save_related, once the deliveries are.
         current = lock_commitments([obj.pk])[obj.pk]
-        form.requested_status = (obj.status, obj.closing_note)
+        # Asked for only if the agent changed it: the deliveries saved with the form may
+        # move it on their own (refresh_and_tell), which is not a request to undo.
+        if {"status", "closing_note"} & set(form.changed_data):
+            form.requested_status = (obj.status, obj.closing_note)
         obj.status, obj.closing_note = current.status, current.closing_note
         obj.delivered_amount = current.delivered_amount
         if not form.changed_data or set(form.changed_data) - STATUS_FIELDS:
@@ -307,11 +332,20 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
             instance.delete()
         formset.save_m2m()
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StatusRefused as refused:
+            # The view's transaction is rolled back: what it said it did did not happen.
+            list(messages.get_messages(request))
+            self.message_user(request, f"Rien n'a été enregistré : {refused}", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # An inline edit or delete of a validated delivery moves the delivered amount.
         commitment = form.instance
-        commitment.refresh_delivered_amount(by=request.user)
+        refresh_and_tell(self, request, commitment)
         requested = getattr(form, "requested_status", None)
         if requested is None or requested == (commitment.status, commitment.closing_note):
             return
@@ -325,13 +359,7 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
             )
         except ValidationError as error:
             # Only an inline edit made with it can get here: save nothing of the form.
-            transaction.set_rollback(True)
-            self.message_user(
-                request,
-                "Rien n'a été enregistré : " + " ".join(error.messages),
-                messages.ERROR,
-            )
-            return
+            raise StatusRefused(" ".join(error.messages)) from error
         for delivery in touched:
             notify_reviewed(delivery, request)
 
@@ -397,6 +425,12 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_list_related_data()
 
+    def get_readonly_fields(self, request, obj=None):
+        # A delivery stays on its commitment: moving it would carry a validated amount
+        # onto a commitment whose status did not expect it (a cancelled one, say).
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "commitment"] if obj is not None else fields
+
     def get_ordering(self, request):
         # Reported deliveries first: they are the ones waiting for an agent.
         return Delivery.REVIEW_ORDERING
@@ -425,7 +459,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
         locked = lock_commitments([obj.commitment_id, previous])
         super().save_model(request, obj, form, change)
         for commitment in locked.values():
-            commitment.refresh_delivered_amount(by=request.user)
+            refresh_and_tell(self, request, commitment)
 
     def delete_model(self, request, obj):
         self.delete_queryset(request, Delivery.objects.filter(pk=obj.pk))
@@ -436,7 +470,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
             for delivery in queryset.order_by("pk"):
                 delivery.delete()  # one by one, so that each deletion is in the history
             for commitment in locked.values():
-                commitment.refresh_delivered_amount(by=request.user)
+                refresh_and_tell(self, request, commitment)
 
     @admin.action(description="Valider les réalisations sélectionnées", permissions=["change"])
     def validate_deliveries(self, request, queryset):

@@ -592,7 +592,11 @@ class Commitment(models.Model):
             )
 
     def refresh_delivered_amount(self, *, by=None):
-        """Set delivered_amount to the sum of validated deliveries, and save if it moved.
+        """Set delivered_amount to the sum of validated deliveries, and save if it moved;
+        the status follows it where a rule would break (status_after_delivered): the
+        first validated delivery makes a Prévu En cours, and a Réalisé without a closing
+        note that falls below target (a validated delivery corrected or deleted) is En
+        cours again. Returns whether anything moved.
 
         Callers hold the commitment's row lock (see lock_commitments) in their transaction.
         """
@@ -600,12 +604,23 @@ class Commitment(models.Model):
             total=Sum("amount", default=Decimal(0))
         )["total"]
         total = _as_amount(total)
-        changed = total != self.delivered_amount
+        status = self.status_after_delivered(total)
+        changed = total != self.delivered_amount or status != self.status
         if changed:
-            self.delivered_amount = total
+            self.delivered_amount, self.status = total, status
             self._history_user = by
-            self.save(update_fields=["delivered_amount", "updated_at"])
+            self.save(update_fields=["delivered_amount", "status", "updated_at"])
         return changed
+
+    def status_after_delivered(self, delivered):
+        """The status this commitment takes when its delivered amount becomes `delivered`."""
+        Status = Commitment.Status
+        if self.status == Status.PLANNED and delivered > 0:
+            return Status.IN_PROGRESS
+        below = delivered < (self.planned_amount or Decimal(0))
+        if self.status == Status.COMPLETED and below and not self.closing_note.strip():
+            return Status.IN_PROGRESS
+        return self.status
 
 
 def lock_commitments(pks: Iterable[int]) -> dict[int, "Commitment"]:
@@ -803,11 +818,7 @@ class Delivery(models.Model):
             delivery.return_reason = ""
             delivery._history_user = by
             delivery.save()
-            commitment.refresh_delivered_amount(by=by)
-            if commitment.status == Commitment.Status.PLANNED:
-                commitment.status = Commitment.Status.IN_PROGRESS
-                commitment._history_user = by
-                commitment.save(update_fields=["status", "updated_at"])
+            commitment.refresh_delivered_amount(by=by)  # a Prévu becomes En cours
         self._copy_review_from(delivery)
 
     def return_for_revision(self, *, by, reason):

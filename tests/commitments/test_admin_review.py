@@ -154,16 +154,6 @@ def test_editing_a_validated_delivery_in_the_admin_moves_delivered(
     assert delivered(commitment) == Decimal(250)
 
 
-def test_moving_a_validated_delivery_to_another_commitment_updates_both(
-    staff_client, commitment, reported, staff_agent
-):
-    other = CommitmentFactory(measure=commitment.measure, year=2021)
-    reported[0].validate(by=staff_agent)
-    address = reverse("admin:commitments_delivery_change", args=[reported[0].pk])
-    staff_client.post(address, delivery_form(reported[0], commitment=other.pk))
-    assert (delivered(commitment), delivered(other)) == (0, Decimal(100))
-
-
 def test_deleting_a_validated_delivery_in_the_admin_moves_delivered(
     staff_client, commitment, reported, staff_agent
 ):

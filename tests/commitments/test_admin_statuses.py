@@ -292,3 +292,90 @@ def test_the_list_totals_count_in_french_even_when_nothing_is_counted(staff_clie
     assert "hors engagements annulés (0 engagement compté)" in page
     page = text_of(staff_client.get(CHANGELIST))
     assert "hors engagements annulés (1 engagement compté)" in page
+
+
+def _completed(commitment, staff_agent, closing_note=""):
+    """The fixture's commitment (130 of 200 places), its target lowered to what was
+    delivered, then closed as Réalisé."""
+    Commitment.objects.filter(pk=commitment.pk).update(planned_amount=Decimal(130))
+    commitment.refresh_from_db()
+    commitment.change_status(Status.COMPLETED, by=staff_agent, closing_note=closing_note)
+    return commitment
+
+
+def test_correcting_a_validated_delivery_below_target_makes_a_completed_commitment_in_progress(
+    staff_client, commitment, staff_agent
+):
+    _completed(commitment, staff_agent)
+    delivery = commitment.deliveries.validated().order_by("pk").first()
+    url = reverse("admin:commitments_delivery_change", args=[delivery.pk])
+    response = staff_client.post(
+        url,
+        {"date": f"{delivery.date:%d/%m/%Y}", "amount": "1", "comment": delivery.comment},
+        follow=True,
+    )
+    assert response.status_code == 200
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.delivered_amount) == (Status.IN_PROGRESS, Decimal(31))
+    assert "passe de « Réalisé » à « En cours »" in text_of(response)
+    assert "31 places sur 130 places prévues" in text_of(response)
+    assert not Commitment.objects.inconsistent().exists()
+    assert commitment.history.first().history_user == staff_agent
+
+
+def test_deleting_validated_deliveries_inline_makes_a_completed_commitment_in_progress(
+    staff_client, commitment, staff_agent
+):
+    _completed(commitment, staff_agent)
+    data = form_data(commitment) | {"deliveries-0-DELETE": "on", "deliveries-1-DELETE": "on"}
+    response = staff_client.post(change_url(commitment), data, follow=True)
+    assert response.status_code == 200
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.delivered_amount) == (Status.IN_PROGRESS, Decimal(0))
+    assert not Commitment.objects.inconsistent().exists()
+
+
+def test_a_completed_commitment_with_a_closing_note_stays_completed_below_target(
+    staff_client, commitment, staff_agent
+):
+    _completed(commitment, staff_agent, closing_note="Locaux perdus en cours d'année.")
+    data = form_data(commitment) | {"deliveries-0-DELETE": "on"}
+    staff_client.post(change_url(commitment), data)
+    commitment.refresh_from_db()
+    assert commitment.status == Status.COMPLETED
+    assert commitment.delivered_amount < commitment.planned_amount
+
+
+def test_a_delivery_cannot_be_moved_to_another_commitment(staff_client, commitment):
+    other = CommitmentFactory(status=Status.CANCELLED, measure=commitment.measure)
+    delivery = commitment.deliveries.validated().first()
+    url = reverse("admin:commitments_delivery_change", args=[delivery.pk])
+    assert 'name="commitment"' not in staff_client.get(url).content.decode()
+    staff_client.post(
+        url,
+        {
+            "commitment": other.pk,
+            "date": f"{delivery.date:%d/%m/%Y}",
+            "amount": str(delivery.amount),
+            "comment": "",
+        },
+    )
+    delivery.refresh_from_db()
+    assert delivery.commitment_id == commitment.pk
+    other.refresh_from_db()
+    assert other.delivered_amount == 0
+
+
+def test_closing_while_deleting_what_reached_the_target_saves_nothing_and_says_why(
+    staff_client, commitment
+):
+    Commitment.objects.filter(pk=commitment.pk).update(planned_amount=Decimal(130))
+    before = stored(commitment)
+    data = form_data(commitment, status="completed") | {"deliveries-0-DELETE": "on"}
+    response = staff_client.post(change_url(commitment), data, follow=True)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Rien n'a été enregistré" in page
+    assert "passe de" not in page  # nothing said about what was rolled back
+    assert stored(commitment) == before
+    assert commitment.deliveries.validated().count() == 2
