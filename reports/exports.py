@@ -286,7 +286,7 @@ class DeliveriesExporter(Exporter):
             title="Réalisations",
             counts=(
                 "Une réalisation par ligne, quel que soit son statut (déclarée, validée, "
-                "renvoyée), des engagements retenus ; seules les validées sont comptées "
+                "renvoyée, retirée), des engagements retenus ; seules les validées sont comptées "
                 "dans le réalisé."
             ),
             columns=[

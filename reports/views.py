@@ -3,7 +3,6 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
-from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
 from reports.export_writers import DIALECTS
@@ -13,8 +12,9 @@ from reports.responses import csv_response, xlsx_response
 
 
 def _bad_request(message):
+    # Plain text, never HTML: the message is written as is (nosniff is on everywhere).
     return HttpResponseBadRequest(
-        f"Requête invalide : {escape(message)}", content_type="text/plain; charset=utf-8"
+        f"Requête invalide : {message}", content_type="text/plain; charset=utf-8"
     )
 
 

@@ -254,3 +254,10 @@ def test_a_territory_outside_the_region_is_a_row_of_its_own_not_left_out(region)
     euros = Commitment.objects.totals_by_area()[0]
     assert _figures(euros)["Territoire sans parent"] == (Decimal(10), Decimal(0))
     assert _figures(euros)["total"][0] == Commitment.objects.totals()[0]["planned"]
+
+
+def test_an_empty_breakdown_says_so_and_names_no_level(client, region):
+    TerritoryFactory(name="Vide", slug="vide", parent=region["region"])
+    page = text_of(client.get("/enjeux/urgence/", {"territory": "vide"}))
+    assert "Aucun engagement chiffré pour ces filtres." in page
+    assert "Échelon" not in page

@@ -138,3 +138,15 @@ def test_an_unknown_visibility_gets_a_french_message_and_no_file(manager_client,
     download = manager_client.get(reverse("reports:csv", args=["synthese"]), {"visibility": "x"})
     assert download.status_code == 400
     assert "Visibilité" in download.content.decode()
+
+
+def test_a_bad_request_for_a_report_is_plain_text_read_as_written(manager_client, hidden):
+    response = manager_client.get(
+        reverse("reports:csv", args=["synthese"]), {"status": "<b>zzz</b>"}
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    text = response.content.decode()
+    assert "Statut de l'engagement" in text
+    assert "&#x27;" not in text
