@@ -56,16 +56,22 @@ def figures(rows, unit="unit", planned="planned", delivered="delivered"):
     }
 
 
+def shown(response, rows):
+    """The rows, after checking that the page writes each of their figures: what the
+    context holds is what the reader sees."""
+    page = text_of(response)
+    for row in rows:
+        for figure in ("planned", "delivered"):
+            written = format_amount(row[figure], row["unit"]).replace("\N{NO-BREAK SPACE}", " ")
+            assert written in page, (response.request["PATH_INFO"], written)
+    return rows
+
+
 def dashboard(client, filters):
     if "actor_kind" in filters:
         return None
     response = client.get("/", filters)
-    page = text_of(response)
-    rows = response.context["overall"]
-    for row in rows:  # what the context holds is what the page shows
-        shown = format_amount(row["delivered"], row["unit"]).replace("\N{NO-BREAK SPACE}", " ")
-        assert shown in page
-    return figures(rows)
+    return figures(shown(response, response.context["overall"]))
 
 
 def issue_pages(client, filters):
@@ -77,8 +83,11 @@ def issue_pages(client, filters):
     for issue in issues.all():
         response = client.get(issue.get_absolute_url(), params)
         assert response.status_code == 200
-        rows += [row for measure in response.context["measures"] for row in measure.unit_totals]
-        area_totals += [table["total"] for table in response.context["by_area"]]
+        rows += shown(
+            response,
+            [row for measure in response.context["measures"] for row in measure.unit_totals],
+        )
+        area_totals += shown(response, [table["total"] for table in response.context["by_area"]])
     by_measure = figures(rows)
     assert figures(area_totals) == by_measure  # the breakdown by territory adds up
     return by_measure
@@ -92,7 +101,8 @@ def measure_pages(client, filters):
         measures = measures.filter(issue__slug=filters["issue"])
     rows = []
     for measure in measures:
-        rows += client.get(measure.get_absolute_url()).context["totals"]
+        response = client.get(measure.get_absolute_url())
+        rows += shown(response, response.context["totals"])
     return figures(rows)
 
 
@@ -104,7 +114,8 @@ def actor_pages(client, filters):
         actors = actors.filter(kind=filters["actor_kind"])
     rows = []
     for actor in actors:
-        rows += client.get(actor.get_absolute_url()).context["totals"]
+        response = client.get(actor.get_absolute_url())
+        rows += shown(response, response.context["totals"])
     return figures(rows)
 
 
@@ -143,7 +154,7 @@ def admin_totals(staff_client, filters):
     response = staff_client.get("/admin/commitments/commitment/", params)
     assert response.status_code == 200
     assert "?e=1" not in response.get("Location", "")
-    return figures(response.context["cl"].unit_totals)
+    return figures(shown(response, response.context["cl"].unit_totals))
 
 
 def expected(filters):
