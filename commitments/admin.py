@@ -62,6 +62,13 @@ class InconsistencyFilter(admin.SimpleListFilter):
 STATUS_FIELDS = {"status", "closing_note", "validated_deliveries"}
 
 
+def shortened(text, length):
+    """`text` cut to `length` characters in a list, whole on hover."""
+    if len(text) <= length:
+        return text
+    return format_html('<span title="{}">{}</span>', text, Truncator(text).chars(length))
+
+
 class StatusRefused(Exception):
     """The status asked for in the change form, refused once the deliveries edited with
     it were saved: the whole form is rolled back."""
@@ -188,18 +195,22 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
     """reports.admin adds the import and "Exporter la sélection" to it."""
 
     change_list_template = "admin/commitments/commitment/change_list.html"
+    # Fits 1 280 px: long names are cut, with the whole text on hover.
     list_display = [
-        "title",
-        "actor",
-        "measure",
+        "title_display",
+        "actor_display",
         "territory",
         "year",
         "planned_display",
-        "delivered_display",
-        "rate_display",
+        "delivered_in_list",
+        "rate_in_list",
         "status_display",
         "is_public",
     ]
+    list_display_links = ["title_display"]
+
+    class Media:
+        css = {"all": ["css/admin_lists.css"]}
     list_filter = [
         InconsistencyFilter,
         ("measure__issue", admin.RelatedOnlyFieldListFilter),
@@ -278,9 +289,10 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
         if not obj.closing_note:
             return obj.get_status_display()
         return format_html(
-            "{}<br><small>Note de clôture : {}</small>",
+            '{}<br><small title="{}">Note : {}</small>',
             obj.get_status_display(),
-            Truncator(obj.closing_note).chars(160),
+            obj.closing_note,
+            Truncator(obj.closing_note).chars(40),
         )
 
     @admin.display(description="Incohérence")
@@ -290,6 +302,22 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
             total = format_amount(obj.validated_total, obj.measure.unit)
             return f"{INCONSISTENCIES[code]} ({total})"
         return INCONSISTENCIES.get(code, "—")
+
+    @admin.display(description="Intitulé", ordering=Fold("title"))
+    def title_display(self, obj):
+        return shortened(obj.title, 45)
+
+    @admin.display(description="Acteur", ordering=Fold("actor__name"))
+    def actor_display(self, obj):
+        return shortened(obj.actor.name, 35)
+
+    @admin.display(description="Réalisé", ordering="delivered_amount")
+    def delivered_in_list(self, obj):
+        return self.delivered_display(obj)
+
+    @admin.display(description="Taux")
+    def rate_in_list(self, obj):
+        return self.rate_display(obj)
 
     @admin.display(description="Prévu", ordering="planned_amount")
     def planned_display(self, obj):

@@ -6,6 +6,8 @@ handler400 = "config.errors.bad_request"
 handler500 = "config.errors.server_error"
 
 admin.site.site_header = "Suivi de la stratégie pauvreté — administration"
+# The lists need the width: the index and the breadcrumbs lead everywhere already.
+admin.site.enable_nav_sidebar = False
 admin.site.site_title = "Suivi stratégie pauvreté"
 admin.site.index_title = "Préfecture de la région Hauts-de-France"
 

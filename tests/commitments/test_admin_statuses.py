@@ -241,8 +241,12 @@ def test_a_manager_cannot_change_a_status(client, manager, commitment):
 
 def test_the_list_and_the_change_page_show_the_closing_note(staff_client, commitment, staff_agent):
     commitment.change_status(Status.COMPLETED, by=staff_agent, closing_note="Faute de locaux.")
-    assert "Réalisé Note de clôture : Faute de locaux." in text_of(staff_client.get(CHANGELIST))
+    assert "Réalisé Note : Faute de locaux." in text_of(staff_client.get(CHANGELIST))
     assert "Faute de locaux." in text_of(staff_client.get(change_url(commitment)))
+    long_note = "Locaux perdus en mars, relogement partiel : " + "x" * 80
+    commitment.change_status(Status.COMPLETED, by=staff_agent, closing_note=long_note)
+    listed = staff_client.get(CHANGELIST).content.decode()
+    assert f'title="{long_note}"' in listed  # cut in the list, whole on hover
 
 
 @pytest.fixture
