@@ -3,12 +3,15 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from actors.invitations import invite_contact, send_invitation
 from actors.models import Actor, Forum, Membership
 from commitments.admin_totals import UnitTotalsMixin
 from config.history import ReadOnlyHistoryAdmin
+from strategy.units import format_amount
+
+COMMITMENTS_SHOWN = 20
 
 
 class MembershipInline(admin.TabularInline):
@@ -33,13 +36,53 @@ class ActorAdmin(UnitTotalsMixin, ReadOnlyHistoryAdmin):
     search_fields = ["name", "siret"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["territory"]
-    readonly_fields = ["unit_totals_display", "invite_link"]
+    readonly_fields = ["unit_totals_display", "commitments_list", "invite_link"]
     inlines = [MembershipInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="Référents")
     def invite_link(self, obj):
         return _invite_link(obj) if obj.pk else "—"
+
+    @admin.display(description="Engagements")
+    def commitments_list(self, obj):
+        """The actor's latest commitments, each a link, and the link to all of them."""
+        if obj.pk is None:
+            return "—"
+        commitments = list(
+            obj.commitments.select_related("measure").order_by("-year", "title", "pk")[
+                : COMMITMENTS_SHOWN + 1
+            ]
+        )
+        if not commitments:
+            return "Aucun engagement."
+        rows = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> — {}, {} : {} sur {}, {}</li>',
+            (
+                (
+                    reverse("admin:commitments_commitment_change", args=[c.pk]),
+                    c.title,
+                    c.measure.name,
+                    c.year,
+                    format_amount(c.delivered_amount, c.measure.unit, "réalisé"),
+                    format_amount(c.planned_amount, c.measure.unit, "prévu"),
+                    c.get_status_display(),
+                )
+                for c in commitments[:COMMITMENTS_SHOWN]
+            ),
+        )
+        everything = reverse("admin:commitments_commitment_changelist")
+        return format_html(
+            '<ul class="suivi-actor-commitments">{}</ul>'
+            '<p><a href="{}?actor__id__exact={}">{}</a></p>',
+            rows,
+            everything,
+            obj.pk,
+            "Tous ses engagements, avec leurs totaux"
+            if len(commitments) > COMMITMENTS_SHOWN
+            else "Ses engagements dans la liste, avec leurs totaux",
+        )
 
 
 class InvitationForm(forms.ModelForm):

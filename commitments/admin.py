@@ -211,6 +211,7 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
 
     class Media:
         css = {"all": ["css/admin_lists.css"]}
+
     list_filter = [
         InconsistencyFilter,
         ("measure__issue", admin.RelatedOnlyFieldListFilter),
@@ -249,6 +250,10 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
 
     def get_changelist(self, request, **kwargs):
         return FilteredTotalsChangeList
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # An actor's page links to its commitments here.
+        return lookup == "actor__id__exact" or super().lookup_allowed(lookup, value, request)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

@@ -261,3 +261,16 @@ def test_an_empty_breakdown_says_so_and_names_no_level(client, region):
     page = text_of(client.get("/enjeux/urgence/", {"territory": "vide"}))
     assert "Aucun engagement chiffré pour ces filtres." in page
     assert "Échelon" not in page
+
+
+def test_an_actors_admin_page_lists_its_commitments_and_links_to_their_totals(staff_client, region):
+    actor = Commitment.objects.first().actor
+    page = staff_client.get(f"/admin/actors/actor/{actor.pk}/change/")
+    text = text_of(page)
+    assert "1 500 000 € réalisés sur 1 500 000 € prévus, Réalisé" in text
+    assert "10 places réalisées sur 40 places prévues" in text
+    listed = staff_client.get(f"/admin/commitments/commitment/?actor__id__exact={actor.pk}")
+    assert listed.status_code == 200
+    totals = listed.context["cl"].unit_totals
+    assert totals == Commitment.objects.filter(actor=actor).totals()
+    assert listed.context["cl"].result_count == actor.commitments.count()

@@ -30,7 +30,7 @@ PINNED = {
     "territory": (7, 4, 5, 7),
     "issue": (7, 4, 6, 7),
     "measure": (9, 4, 7, 7),
-    "actor": (9, 4, 10, 7),
+    "actor": (9, 4, 11, 7),  # change: + its latest commitments
     "membership": (7, 4, 9, 11),
     "forum": (9, 4, 7, 11),
     # changelist: +1, the totals of the listed rows; change: +1, the validated
