@@ -12,7 +12,11 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from commitments.admin_totals import FilteredTotalsChangeList, WithinTerritoryFilter
+from commitments.admin_totals import (
+    AwaitingReviewFilter,
+    FilteredTotalsChangeList,
+    WithinTerritoryFilter,
+)
 from commitments.models import (
     CLOSE,
     INCONSISTENCIES,
@@ -219,6 +223,7 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
         WithinTerritoryFilter,
         "year",
         "status",
+        AwaitingReviewFilter,
         "actor__kind",
         "is_public",
     ]

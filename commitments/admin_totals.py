@@ -4,10 +4,11 @@ from collections import defaultdict
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.db.models import Exists, OuterRef
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from commitments.models import Commitment
+from commitments.models import Commitment, Delivery
 from strategy.models import Territory
 from strategy.units import format_amount, format_rate
 
@@ -49,6 +50,24 @@ class WithinTerritoryFilter(admin.SimpleListFilter):
         if territory is None:
             return queryset.none()
         return queryset.in_territory(territory)
+
+
+class AwaitingReviewFilter(admin.SimpleListFilter):
+    """Commitments with deliveries waiting for an agent, or without any."""
+
+    title = "réalisations à examiner"
+    parameter_name = "a_examiner"
+
+    def lookups(self, request, model_admin):
+        return [("oui", "Avec des réalisations à examiner"), ("non", "Sans")]
+
+    def queryset(self, request, queryset):
+        waiting = Delivery.objects.awaiting_review().filter(commitment=OuterRef("pk"))
+        if self.value() == "oui":
+            return queryset.filter(Exists(waiting))
+        if self.value() == "non":
+            return queryset.exclude(Exists(waiting))
+        return queryset
 
 
 class UnitTotalsMixin:

@@ -1,6 +1,7 @@
 """One definition per figure: the rounding rule of rates and a territory's figures."""
 
 import csv
+import datetime
 import io
 from collections import defaultdict
 from decimal import Decimal
@@ -274,3 +275,13 @@ def test_an_actors_admin_page_lists_its_commitments_and_links_to_their_totals(st
     totals = listed.context["cl"].unit_totals
     assert totals == Commitment.objects.filter(actor=actor).totals()
     assert listed.context["cl"].result_count == actor.commitments.count()
+
+
+def test_the_commitment_list_filters_those_awaiting_review(staff_client, region):
+    waiting, other = Commitment.objects.order_by("pk")[:2]
+    waiting.report_delivery(amount=Decimal(5), date=datetime.date(2021, 1, 1), by=None)
+    listed = staff_client.get("/admin/commitments/commitment/", {"a_examiner": "oui"})
+    assert [c.pk for c in listed.context["cl"].result_list] == [waiting.pk]
+    rest = staff_client.get("/admin/commitments/commitment/", {"a_examiner": "non"})
+    assert waiting.pk not in [c.pk for c in rest.context["cl"].result_list]
+    assert other.pk in [c.pk for c in rest.context["cl"].result_list]
