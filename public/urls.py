@@ -11,4 +11,5 @@ urlpatterns = [
     path("acteurs/", views.actor_list, name="actor_list"),
     path("acteurs/<slug:slug>/", views.actor_detail, name="actor_detail"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon_ico, name="favicon_ico"),
 ]

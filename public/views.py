@@ -1,5 +1,9 @@
-"""The public pages: dashboard, issues, measures, the actor directory, robots.txt."""
+"""The public pages: dashboard, issues, measures, the actor directory, robots.txt and
+favicon.ico."""
 
+from functools import cache
+
+from django.contrib.staticfiles import finders
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -252,3 +256,21 @@ def robots_txt(request):
     here, where anyone reads it: its pages answer `X-Robots-Tag: noindex` instead.
     (Also the benchmark's trivial view: no query, no template.)"""
     return HttpResponse(ROBOTS, content_type="text/plain; charset=utf-8")
+
+
+FAVICON = "dsfr/dist/favicon/favicon.ico"  # the Marianne, as django-dsfr ships it
+
+
+@cache
+def _favicon_bytes():
+    with open(finders.find(FAVICON), "rb") as file:
+        return file.read()
+
+
+@require_safe
+def favicon_ico(request):
+    """Browsers ask for /favicon.ico on every page, the admin's included, whatever the
+    page's <link rel="icon">: the design system's icon, from the installed package."""
+    response = HttpResponse(_favicon_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
