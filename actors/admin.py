@@ -9,7 +9,7 @@ from actors.invitations import invite_contact, send_invitation
 from actors.models import Actor, Forum, Membership
 from commitments.admin_totals import UnitTotalsMixin
 from config.history import ReadOnlyHistoryAdmin
-from strategy.units import format_amount
+from strategy.units import format_amount, is_plural
 
 COMMITMENTS_SHOWN = 20
 
@@ -155,8 +155,9 @@ class MembershipAdmin(ReadOnlyHistoryAdmin):
         memberships = list(queryset.select_related("user", "actor").order_by("pk"))
         for membership in memberships:
             send_invitation(membership, build_absolute_uri=request.build_absolute_uri)
+        plural = "s" if is_plural(len(memberships)) else ""
         self.message_user(
-            request, f"{len(memberships)} invitation(s) renvoyée(s).", messages.SUCCESS
+            request, f"{len(memberships)} invitation{plural} renvoyée{plural}.", messages.SUCCESS
         )
 
 

@@ -38,7 +38,7 @@ def display_value(field, value):
     if value is None or value == "":
         return NOTHING
     if isinstance(value, DeletedObject):  # a foreign key that was empty, or is gone
-        return NOTHING if value.pk is None else f"{value.model._meta.verbose_name} supprimé(e)"
+        return NOTHING if value.pk is None else f"fiche {value.model._meta.verbose_name} supprimée"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(field, models.BooleanField):

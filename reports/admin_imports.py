@@ -15,11 +15,18 @@ from django.utils import timezone
 
 from reports.imports import MAX_BYTES, ImportFileError
 from reports.models import PendingImport
+from strategy.units import is_plural
 
 PREVIEW_ROWS = 200
 # A previewed file waits this long for its confirmation; an agent keeps this many at most.
 PENDING_LIFETIME = datetime.timedelta(hours=2)
 PENDING_PER_AGENT = 3
+
+
+def records(count, participle, rest=""):
+    """`3 fiches créées`, `1 fiche mise à jour`: a count of records, agreed."""
+    plural = "s" if is_plural(count) else ""
+    return f"{count} fiche{plural} {participle}{plural}{rest}"
 
 
 class ImportForm(forms.Form):
@@ -129,8 +136,9 @@ class ImportMixin:
             return self._render(request, plan=plan, token=token)
         messages.success(
             request,
-            f"Import terminé : {counts['create']} créé(s), {counts['update']} mis à jour, "
-            f"{counts['unchanged']} inchangé(s).",
+            f"Import terminé : {records(counts['create'], 'créée')}, "
+            f"{records(counts['update'], 'mise', ' à jour')}, "
+            f"{records(counts['unchanged'], 'inchangée')}.",
         )
         opts = self.model._meta
         return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))

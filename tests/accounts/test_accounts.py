@@ -218,11 +218,13 @@ def test_staff_resend_an_invitation(staff_client, actor_a, on_commit):
     invite(staff_client, actor_a, "oubli@exemple.org", on_commit)
     membership = Membership.objects.get(user__email="oubli@exemple.org")
     with on_commit():
-        staff_client.post(
+        response = staff_client.post(
             reverse("admin:actors_membership_changelist"),
             {"action": "resend_invitations", "_selected_action": [membership.pk]},
+            follow=True,
         )
     assert [m.to for m in mail.outbox] == [["oubli@exemple.org"]] * 2
+    assert [str(m) for m in response.context["messages"]][-1] == "1 invitation renvoyée."
 
 
 def test_a_contact_cannot_invite(client, contact_a, actor_a):

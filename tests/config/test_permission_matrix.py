@@ -90,6 +90,7 @@ def project_urls(world):
         "actor_detail": ("/acteurs/diplp/", everyone),
         "healthz": ("/healthz", everyone),
         "robots_txt": ("/robots.txt", everyone),
+        "favicon_ico": ("/favicon.ico", everyone),
         "space:home": ("/espace/", signed_in | dict.fromkeys(ROLES[1:], (200, 405))),
         "space:commitment": (f"/espace/engagements/{commitment.pk}/", owner_only),
         "space:correct_delivery": (f"/espace/realisations/{delivery.pk}/corriger/", owner_only),

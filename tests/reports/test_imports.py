@@ -199,6 +199,8 @@ def test_staff_preview_then_confirm_an_import(staff_client, forum):
     response = staff_client.post(address, {"token": token})
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:commitments_commitment_changelist")
+    told = [str(m) for m in staff_client.get(response["Location"]).context["messages"]]
+    assert told == ["Import terminé : 1 fiche créée, 0 fiche mise à jour, 0 fiche inchangée."]
     created = Commitment.objects.get(title="Écoles ouvertes à Laon")
     assert created.planned_amount == 450
     # Someone corrects the figure; then the same confirmation is posted again (back
