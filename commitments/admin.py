@@ -1,16 +1,21 @@
 import copy
+import datetime
 from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.timesince import timesince
 
 from commitments.admin_totals import (
     AwaitingReviewFilter,
@@ -24,6 +29,7 @@ from commitments.models import (
     WITHDRAW,
     Commitment,
     Delivery,
+    delivery_rate,
     lock_commitments,
 )
 from commitments.notifications import notify_reviewed
@@ -32,9 +38,30 @@ from strategy.forms import AMOUNT_FORMFIELD_OVERRIDES
 from strategy.text import Fold
 from strategy.units import format_amount, format_rate, is_plural
 
+# What a contact declared stays as declared until it is validated: while it waits, or is
+# back with the contact, a correction goes through "Renvoyer pour correction". A validated
+# delivery stays correctable by an agent (the delivered amount and the status follow).
+DECLARED_FIELDS = ["date", "amount", "comment"]
+
+
+def is_declared_only(delivery):
+    return bool(delivery is not None and delivery.pk) and (
+        delivery.status != Delivery.Status.VALIDATED
+    )
+
+
+class DeliveryInlineForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if is_declared_only(self.instance):
+            for name in DECLARED_FIELDS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+
 
 class DeliveryInline(admin.TabularInline):
     model = Delivery
+    form = DeliveryInlineForm
     fields = ["date", "amount", "comment", "status", "reported_by", "reviewed_at", "return_reason"]
     readonly_fields = ["status", "reported_by", "reviewed_at", "return_reason"]
     extra = 0
@@ -414,9 +441,46 @@ class ReturnForm(forms.Form):
     )
 
 
+def waiting_since(moment, now=None):
+    """`il y a 3 jours`, `il y a 2 heures`, `à l'instant`: how long a delivery has waited."""
+    now = now or timezone.now()
+    if now - moment < datetime.timedelta(minutes=1):
+        return "à l'instant"
+    return f"il y a {timesince(moment, now, depth=1)}"
+
+
+class AwaitingReviewFilter(admin.SimpleListFilter):
+    """The review queue: the deliveries awaiting review, the longest waiting first."""
+
+    title = "À examiner"
+    parameter_name = "examen"
+    WAITING = "en-attente"
+
+    def lookups(self, request, model_admin):
+        return [(self.WAITING, "En attente, les plus anciennes d'abord")]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.WAITING:
+            return queryset.awaiting_review()
+        return queryset
+
+    @classmethod
+    def is_on(cls, request):
+        return request.GET.get(cls.parameter_name) == cls.WAITING
+
+
+# Deliveries of the same commitment shown beside the one under review.
+OTHER_DELIVERIES_SHOWN = 20
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyHistoryAdmin):
-    """reports.admin adds "Exporter la sélection" to it."""
+    """reports.admin adds "Exporter la sélection" to it.
+
+    The change page of a delivery awaiting review is the review desk: what the commitment
+    planned and has delivered, its other deliveries, and the buttons Valider and Renvoyer
+    pour correction (validate_view, return_view), which go through the domain's methods
+    and e-mail the contact, as the list's actions do."""
 
     list_display = [
         "date",
@@ -429,6 +493,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
         "reviewed_at",
     ]
     list_filter = [
+        AwaitingReviewFilter,
         "status",
         ("commitment__measure__issue", admin.RelatedOnlyFieldListFilter),
         ("commitment__measure", admin.RelatedOnlyFieldListFilter),
@@ -460,18 +525,52 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
     actions = ["validate_deliveries", "return_deliveries"]
     formfield_overrides = AMOUNT_FORMFIELD_OVERRIDES
 
+    def get_urls(self):
+        names = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/valider/",
+                self.admin_site.admin_view(self.validate_view),
+                name=f"{names}_validate",
+            ),
+            path(
+                "<path:object_id>/renvoyer/",
+                self.admin_site.admin_view(self.return_view),
+                name=f"{names}_return",
+            ),
+            *super().get_urls(),
+        ]
+
     def get_queryset(self, request):
         return super().get_queryset(request).with_list_related_data()
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if is_declared_only(obj):
+            fields[fields.index("amount")] = "amount_display"
+        return fields
 
     def get_readonly_fields(self, request, obj=None):
         # A delivery stays on its commitment: moving it would carry a validated amount
         # onto a commitment whose status did not expect it (a cancelled one, say).
         fields = list(super().get_readonly_fields(request, obj))
-        return [*fields, "commitment"] if obj is not None else fields
+        if obj is None:
+            return fields
+        if is_declared_only(obj):
+            return [*fields, "commitment", "amount_display", *DECLARED_FIELDS]
+        return [*fields, "commitment"]
 
     def get_ordering(self, request):
+        if AwaitingReviewFilter.is_on(request):
+            return Delivery.QUEUE_ORDERING
         # Reported deliveries first: they are the ones waiting for an agent.
         return Delivery.REVIEW_ORDERING
+
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        if AwaitingReviewFilter.is_on(request):
+            shown.insert(shown.index("status"), "waiting_display")
+        return shown
 
     @admin.display(description="Acteur", ordering=Fold("commitment__actor__name"))
     def actor(self, obj):
@@ -484,6 +583,70 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
     @admin.display(description="Montant", ordering="amount")
     def amount_display(self, obj):
         return format_amount(obj.amount, obj.commitment.measure.unit)
+
+    @admin.display(description="En attente depuis", ordering="reported_at")
+    def waiting_display(self, obj):
+        return format_html(
+            '<span title="déclarée le {}">{}</span>',
+            f"{timezone.localtime(obj.reported_at):%d/%m/%Y à %H:%M}",
+            waiting_since(obj.reported_at),
+        )
+
+    def queue_url(self):
+        changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        return f"{changelist}?{AwaitingReviewFilter.parameter_name}={AwaitingReviewFilter.WAITING}"
+
+    def queue_summary(self, request):
+        """For the admin index: how many deliveries wait, and since when, for those who
+        may review them (None for the others)."""
+        if not self.has_change_permission(request):
+            return None
+        summary = self.get_queryset(request).queue_summary()
+        oldest = summary["oldest"]
+        return {
+            "count": summary["count"],
+            "oldest": oldest,
+            "oldest_age": waiting_since(oldest) if oldest else None,
+            "url": self.queue_url(),
+        }
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if is_declared_only(obj):
+            # Nothing of it is edited here: it is validated, returned, or deleted.
+            context.update(
+                show_save=False, show_save_and_continue=False, show_save_and_add_another=False
+            )
+        reported = obj is not None and obj.status == Delivery.Status.REPORTED
+        if reported and self.has_change_permission(request, obj):
+            context["desk"] = self.review_desk(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def review_desk(self, delivery):
+        """What an agent weighs before validating: the commitment's figures now and once
+        this delivery counts, its other deliveries (the latest first), and where to post."""
+        commitment = delivery.commitment
+        others = list(
+            commitment.deliveries.exclude(pk=delivery.pk).order_by("-date", "-pk")[
+                : OTHER_DELIVERIES_SHOWN + 1
+            ]
+        )
+        for other in others:
+            other.commitment = commitment  # their __str__ and amounts need no query
+        after = commitment.delivered_amount + delivery.amount
+        names = f"admin:{self.opts.app_label}_{self.opts.model_name}"
+        return {
+            "commitment": commitment,
+            "unit": commitment.measure.unit,
+            "rate_after": delivery_rate(commitment.planned_amount, after),
+            "delivered_after": after,
+            "others": others[:OTHER_DELIVERIES_SHOWN],
+            "more_others": len(others) > OTHER_DELIVERIES_SHOWN,
+            "others_url": f"{reverse(f'{names}_changelist')}?commitment__id__exact={commitment.pk}",
+            "validate_url": reverse(f"{names}_validate", args=[delivery.pk]),
+            "return_url": reverse(f"{names}_return", args=[delivery.pk]),
+            "waiting": waiting_since(delivery.reported_at),
+            "return_form": ReturnForm(auto_id="id_desk_%s"),
+        }
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -512,24 +675,14 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
 
     @admin.action(description="Valider les réalisations sélectionnées", permissions=["change"])
     def validate_deliveries(self, request, queryset):
-        self._review(
-            request,
-            queryset,
-            ("réalisation validée", "réalisations validées"),
-            lambda d: d.validate(by=request.user),
-        )
+        self._review(request, queryset.order_by("pk"), *self._validation(request))
 
     @admin.action(description="Renvoyer pour correction", permissions=["change"])
     def return_deliveries(self, request, queryset):
         form = ReturnForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             reason = form.cleaned_data["reason"]
-            self._review(
-                request,
-                queryset,
-                ("réalisation renvoyée pour correction", "réalisations renvoyées pour correction"),
-                lambda d: d.return_for_revision(by=request.user, reason=reason),
-            )
+            self._review(request, queryset.order_by("pk"), *self._return(request, reason))
             return None
         return TemplateResponse(
             request,
@@ -544,9 +697,76 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
             },
         )
 
-    def _review(self, request, queryset, done_labels, operation):
+    def validate_view(self, request, object_id):
+        """The desk's Valider: a POST, by whoever may change deliveries."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        delivery = self._delivery_to_review(request, object_id)
+        done = self._review(request, [delivery], *self._validation(request))
+        return self._after_review(delivery, done)
+
+    def return_view(self, request, object_id):
+        """The desk's Renvoyer pour correction: the reason is required; a GET, or a POST
+        without a reason, shows the form again, and writes nothing."""
+        delivery = self._delivery_to_review(request, object_id)
+        if delivery.status != Delivery.Status.REPORTED:
+            self.message_user(
+                request,
+                f"{delivery} : elle n'attend plus d'examen, elle est "
+                f"« {delivery.get_status_display()} ».",
+                messages.ERROR,
+            )
+            return self._after_review(delivery, 0)
+        form = ReturnForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            done = self._review(request, [delivery], *self._return(request, reason))
+            return self._after_review(delivery, done)
+        return TemplateResponse(
+            request,
+            "admin/commitments/delivery/return_one.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Renvoyer la réalisation pour correction",
+                "opts": self.model._meta,
+                "delivery": delivery,
+                "form": form,
+            },
+        )
+
+    def _delivery_to_review(self, request, object_id):
+        delivery = self.get_object(request, unquote(object_id))
+        if delivery is None:
+            raise Http404("Cette réalisation n'existe pas.")
+        if not self.has_change_permission(request, delivery):
+            raise PermissionDenied
+        return delivery
+
+    def _after_review(self, delivery, done):
+        """Done: back to the queue, for the next one. Refused: back to the delivery."""
+        if done:
+            return HttpResponseRedirect(self.queue_url())
+        names = f"admin:{self.opts.app_label}_{self.opts.model_name}"
+        return HttpResponseRedirect(reverse(f"{names}_change", args=[delivery.pk]))
+
+    @staticmethod
+    def _validation(request):
+        return (
+            ("réalisation validée", "réalisations validées"),
+            lambda d: d.validate(by=request.user),
+        )
+
+    @staticmethod
+    def _return(request, reason):
+        return (
+            ("réalisation renvoyée pour correction", "réalisations renvoyées pour correction"),
+            lambda d: d.return_for_revision(by=request.user, reason=reason),
+        )
+
+    def _review(self, request, deliveries, done_labels, operation):
+        """Each delivery through the domain's method, its contact told; returns how many."""
         done = 0
-        for delivery in queryset.order_by("pk"):
+        for delivery in deliveries:
             try:
                 operation(delivery)
             except ValidationError as error:
@@ -559,3 +779,4 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
         if done:
             label = done_labels[1] if is_plural(done) else done_labels[0]
             self.message_user(request, f"{done} {label}.", messages.SUCCESS)
+        return done

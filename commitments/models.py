@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Abs, Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -675,6 +675,10 @@ class DeliveryQuerySet(models.QuerySet):
     def awaiting_review(self):
         return self.filter(status=Delivery.Status.REPORTED)
 
+    def queue_summary(self) -> dict:
+        """{"count": deliveries awaiting review, "oldest": when the oldest was reported}."""
+        return self.awaiting_review().aggregate(count=Count("pk"), oldest=Min("reported_at"))
+
     def with_list_related_data(self):
         return self.select_related(
             "commitment__actor", "commitment__measure", "reported_by", "reviewed_by"
@@ -749,6 +753,8 @@ class Delivery(models.Model):
         "-reported_at",
         "-pk",
     ]
+    # The review queue: the longest waiting first.
+    QUEUE_ORDERING = ["reported_at", "pk"]
 
     class Meta:
         verbose_name = _("réalisation")

@@ -48,9 +48,11 @@ def commitment():
 
 @pytest.fixture
 def delivery(commitment):
+    """Validated: a delivery awaiting review is read only in the admin (the review desk)."""
     delivery = commitment.report_delivery(
         amount=Decimal("2500.25"), date=JUNE_2021, by=UserFactory(username="referent")
     )
+    delivery.validate(by=UserFactory(username="agent-relecteur"))
     return delivery
 
 

@@ -101,8 +101,10 @@ def test_a_version_page_has_no_revert_button_and_shows_values_read_only(client, 
     assert response.status_code == 200
     page = response.content.decode()
     assert 'name="_save"' not in page  # no revert button
-    amount = re.search(r'<input[^>]*name="amount"[^>]*>', page).group()
-    assert "disabled" in amount  # shown, not editable
+    # shown, not editable: a declared amount is read only on the delivery's own page
+    # already, and so on its versions
+    assert not re.search(r'<input(?![^>]*disabled)[^>]*name="amount"', page)
+    assert "Montant : 100 €" in text_of(response)
     assert "Déclarée, en attente de validation" in text_of(response)
     assert "affichée en lecture seule" in text_of(response)
     for english in ("Historical", "Commitments", "Revert", "Home"):

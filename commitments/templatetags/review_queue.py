@@ -1,0 +1,16 @@
+from django import template
+from django.contrib import admin
+
+from commitments.models import Delivery
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/commitments/delivery/queue_summary.html", takes_context=True)
+def review_queue(context):
+    """On the admin index, for those who review deliveries: how many wait, and since when.
+    Counted through the delivery admin's own queryset, so that it counts what its list
+    shows to this user."""
+    model_admin = admin.site._registry.get(Delivery)
+    request = context["request"]
+    return {"queue": model_admin.queue_summary(request) if model_admin else None}
