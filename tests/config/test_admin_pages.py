@@ -79,3 +79,30 @@ def test_admin_page_renders_with_a_pinned_query_count(staff_client, model_name, 
     large = count_queries(staff_client, url(model_name, page))
     pinned = PINNED[model_name][PAGES.index(page)]
     assert (small, large) == (pinned, pinned), f"queries {small} then {large}"
+
+
+# The review desk (a delivery awaiting review: its change page with the commitment's figures
+# and its other deliveries), the queue "À examiner" and the index that counts what waits.
+# desk: the validated delivery's change page (5) and one for the other deliveries, however
+# many (at most 20 shown); queue: the delivery changelist's; index: +1, the count waiting
+# and the oldest's date, in one aggregate.
+REVIEW_PINNED = {"desk": 6, "queue": 10, "index": 6}
+
+
+def review_url(page):
+    if page == "desk":
+        waiting = Delivery.objects.awaiting_review().order_by("pk").first()
+        return reverse("admin:commitments_delivery_change", args=[waiting.pk])
+    if page == "queue":
+        return reverse("admin:commitments_delivery_changelist") + "?examen=en-attente"
+    return reverse("admin:index")
+
+
+@pytest.mark.parametrize("page", REVIEW_PINNED)
+def test_review_pages_render_with_a_pinned_query_count(staff_client, page):
+    populate(2)
+    count_queries(staff_client, review_url(page))  # warms the content-type cache
+    small = count_queries(staff_client, review_url(page))
+    populate(10)
+    large = count_queries(staff_client, review_url(page))
+    assert (small, large) == (REVIEW_PINNED[page],) * 2, f"queries {small} then {large}"
