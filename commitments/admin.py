@@ -569,7 +569,9 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
     def get_list_display(self, request):
         shown = list(super().get_list_display(request))
         if AwaitingReviewFilter.is_on(request):
-            shown.insert(shown.index("status"), "waiting_display")
+            # All waiting, none reviewed: their age instead, beside their date.
+            shown = [name for name in shown if name not in ("status", "reviewed_at")]
+            shown.insert(1, "waiting_display")
         return shown
 
     @admin.display(description="Acteur", ordering=Fold("commitment__actor__name"))
