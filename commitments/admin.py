@@ -651,6 +651,8 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
         }
 
     def save_model(self, request, obj, form, change):
+        if change and is_declared_only(obj):
+            return  # nothing of it is editable here: no write, no empty history entry
         if not change:
             obj.reported_by = request.user
         previous = (

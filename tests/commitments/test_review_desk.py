@@ -116,7 +116,9 @@ def test_the_declared_amount_date_and_comment_are_read_only_and_there_is_no_save
 
 def test_posting_the_change_form_of_a_waiting_delivery_changes_nothing(staff_client, waiting):
     data = {"commitment": "", "date": "01/01/2021", "amount": "99999", "comment": "Réécrit"}
+    versions = waiting[0].history.count()
     staff_client.post(desk(waiting[0]), data)
+    assert waiting[0].history.count() == versions
     waiting[0].refresh_from_db()
     assert (waiting[0].amount, waiting[0].date, waiting[0].comment) == (
         Decimal(25),
