@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from commitments.admin_totals import (
-    AwaitingReviewFilter,
+    CommitmentsAwaitingReviewFilter,
     FilteredTotalsChangeList,
     WithinTerritoryFilter,
 )
@@ -250,7 +250,7 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
         WithinTerritoryFilter,
         "year",
         "status",
-        AwaitingReviewFilter,
+        CommitmentsAwaitingReviewFilter,
         "actor__kind",
         "is_public",
     ]
@@ -482,16 +482,21 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
     pour correction (validate_view, return_view), which go through the domain's methods
     and e-mail the contact, as the list's actions do."""
 
+    # Fits 1 280 px: long names are cut, with the whole text on hover.
     list_display = [
         "date",
-        "commitment",
+        "commitment_display",
         "actor",
-        "measure",
         "amount_display",
         "status",
         "reported_by",
         "reviewed_at",
     ]
+    list_display_links = ["date"]
+
+    class Media:
+        css = {"all": ["css/admin_lists.css"]}
+
     list_filter = [
         AwaitingReviewFilter,
         "status",
@@ -574,13 +579,13 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
             shown.insert(1, "waiting_display")
         return shown
 
+    @admin.display(description="Engagement", ordering=Fold("commitment__title"))
+    def commitment_display(self, obj):
+        return shortened(obj.commitment.title, 45)
+
     @admin.display(description="Acteur", ordering=Fold("commitment__actor__name"))
     def actor(self, obj):
-        return obj.commitment.actor
-
-    @admin.display(description="Mesure", ordering="commitment__measure__name")
-    def measure(self, obj):
-        return obj.commitment.measure
+        return shortened(obj.commitment.actor.name, 35)
 
     @admin.display(description="Montant", ordering="amount")
     def amount_display(self, obj):

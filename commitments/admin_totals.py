@@ -52,7 +52,7 @@ class WithinTerritoryFilter(admin.SimpleListFilter):
         return queryset.in_territory(territory)
 
 
-class AwaitingReviewFilter(admin.SimpleListFilter):
+class CommitmentsAwaitingReviewFilter(admin.SimpleListFilter):
     """Commitments with deliveries waiting for an agent, or without any."""
 
     title = "réalisations à examiner"

@@ -1,4 +1,5 @@
-"""The admin's commitment list fits 1 280 px: every column visible, no sideways scroll."""
+"""The admin's commitment and delivery lists fit 1 280 px: every column visible, no
+sideways scroll."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -24,7 +25,7 @@ MEASURE = """() => {
 }"""
 
 
-def test_the_commitment_list_fits_1280_px_with_the_demo(page, screenshot):
+def test_the_commitment_and_delivery_lists_fit_1280_px_with_the_demo(page, screenshot):
     call_command("setup_roles", verbosity=0)
     call_command("load_forum", verbosity=0)
     call_command("load_demo", verbosity=0)
@@ -52,3 +53,13 @@ def test_the_commitment_list_fits_1280_px_with_the_demo(page, screenshot):
         "PUBLIC",
     ]
     assert measured["cut"] > 0  # long names are cut, whole on hover
+    for address, name in [
+        ("/admin/commitments/delivery/", "realisations"),
+        ("/admin/commitments/delivery/?examen=en-attente", "a-examiner"),
+    ]:
+        page.goto(address)
+        measured = page.evaluate(MEASURE.replace("field-actor_display", "field-actor"))
+        screenshot(f"admin-{name}-1280")
+        assert measured["table"] <= measured["room"], (address, measured)
+        assert measured["hidden"] == [], address
+        assert measured["cut"] > 0

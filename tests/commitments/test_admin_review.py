@@ -49,7 +49,7 @@ def delivered(commitment):
     return commitment.delivered_amount
 
 
-def test_the_changelist_shows_reported_deliveries_first_with_actor_and_measure(
+def test_the_changelist_shows_reported_deliveries_first_with_commitment_and_actor(
     staff_client, commitment, reported, staff_agent
 ):
     reported[1].validate(by=staff_agent)
@@ -58,7 +58,7 @@ def test_the_changelist_shows_reported_deliveries_first_with_actor_and_measure(
     assert [d.pk for d in rows] == [reported[0].pk, reported[1].pk]
     page = response.content.decode()
     assert commitment.actor.name in page
-    assert commitment.measure.name in page
+    assert commitment.title in page
 
 
 def test_validate_action_validates_and_updates_delivered(
