@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from strategy.models import Territory, areas_under, whole_scope
-from strategy.units import Unit, format_amount, is_plural
+from strategy.units import Unit, format_amount, format_rate, is_plural
 from strategy.validators import validate_single_line
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -441,11 +441,14 @@ class Commitment(models.Model):
     def rate(self):
         return delivery_rate(self.planned_amount, self.delivered_amount)
 
-    def report_delivery(self, *, amount, date, by, comment="", submission_key=None) -> "Delivery":
+    def report_delivery(
+        self, *, amount, date, by, comment="", submission_key=None, confirmed=False
+    ) -> "Delivery":
         """An actor's contact (or staff) reports what was delivered; staff validate it later.
 
         A form posted twice carries the same `submission_key`: the second post gets the
         delivery the first one created (with `already_recorded` set), and nothing new.
+        Unusual figures (Delivery.points_to_confirm) are refused until `confirmed`.
         """
         with transaction.atomic():
             commitment = (
@@ -467,6 +470,7 @@ class Commitment(models.Model):
                 submission_key=submission_key,
             )
             delivery.full_clean()
+            delivery.check_confirmed(confirmed)
             delivery._history_user = by
             delivery.save()
         return delivery
@@ -643,6 +647,16 @@ def _whole_units_message(unit):
     }
 
 
+# A declaration that brings validated and waiting deliveries above this share of planned
+# is confirmed by its author (Delivery.points_to_confirm).
+OVER_PLANNED_TO_CONFIRM = Decimal("1.5")
+TO_CONFIRM = "to_confirm"  # the code of the errors a confirmation lifts
+NO_LONGER_WAITING = _(
+    "La réalisation du %(date)s n'est plus en attente de validation : elle est "
+    "« %(status)s ». Elle ne peut plus être modifiée ni retirée."
+)
+
+
 class DeliveryQuerySet(models.QuerySet):
     def validated(self):
         return self.filter(status=Delivery.Status.VALIDATED)
@@ -693,6 +707,8 @@ class Delivery(models.Model):
         VALIDATED = "validated", _("Validée")
         RETURNED = "returned", _("Renvoyée pour correction")
         WITHDRAWN = "withdrawn", _("Retirée (engagement annulé)")
+        # The contact took back a declaration before it was reviewed (Delivery.retract).
+        RETRACTED = "retracted", _("Retirée par l'acteur")
 
     commitment = models.ForeignKey(
         Commitment,
@@ -741,6 +757,9 @@ class Delivery(models.Model):
 
     objects = DeliveryQuerySet.as_manager()
     history = HistoricalRecords()
+
+    # What a commitment's figures hold once reviewed, or may hold soon.
+    COUNTED_OR_WAITING = [Status.VALIDATED, Status.REPORTED]
 
     # Those awaiting review first, then those returned, then the rest; the latest
     # reported first, so that an agent finds what was just declared at the top.
@@ -795,16 +814,75 @@ class Delivery(models.Model):
                 unit = self.commitment.measure.unit
                 if Unit(unit).is_whole:
                     errors["amount"] = _whole_units_message(unit)
-        if isinstance(self.date, datetime.date):
-            if self.date > timezone.localdate():
-                errors["date"] = _("La date de réalisation ne peut pas être dans le futur.")
-            elif self.commitment_id and self.date.year < self.commitment.year:
-                errors["date"] = _(
-                    "La date de réalisation ne peut pas précéder l'année de l'engagement "
-                    "(%(year)s)."
-                ) % {"year": self.commitment.year}
+        # A date before the commitment's year is not refused: it is confirmed
+        # (points_to_confirm), as work begun early may well be.
+        if isinstance(self.date, datetime.date) and self.date > timezone.localdate():
+            errors["date"] = _("La date de réalisation ne peut pas être dans le futur.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def may_be_amended(self):
+        """A contact may edit or retract it: it waits for review on an open commitment."""
+        return (
+            self.status == Delivery.Status.REPORTED
+            and self.commitment.status != Commitment.Status.CANCELLED
+        )
+
+    @property
+    def may_be_corrected(self):
+        """A contact may correct it and report it again: returned, on an open commitment."""
+        return (
+            self.status == Delivery.Status.RETURNED
+            and self.commitment.status != Commitment.Status.CANCELLED
+        )
+
+    def points_to_confirm(self) -> dict[str, str]:
+        """What is unusual enough in this declaration that its author confirms it, by field:
+        a date before the commitment's year; an amount that brings what is validated or
+        waiting for review on the commitment, this one included, above 150 % of planned.
+
+        The one place of these rules; check_confirmed enforces them, under the commitment's
+        row lock in report_delivery, resubmit and amend, so that the figures are current.
+        """
+        points = {}
+        commitment = self.commitment
+        if isinstance(self.date, datetime.date) and self.date.year < commitment.year:
+            points["date"] = _(
+                "La date du %(date)s précède l'année de l'engagement (%(year)s). Confirmez-vous ?"
+            ) % {"date": f"{self.date:%d/%m/%Y}", "year": commitment.year}
+        planned = commitment.planned_amount
+        if isinstance(self.amount, Decimal) and planned and planned > 0:
+            others = (
+                commitment.deliveries.filter(status__in=Delivery.COUNTED_OR_WAITING)
+                .exclude(pk=self.pk)
+                .aggregate(total=Sum("amount", default=Decimal(0)))["total"]
+            )
+            total = _as_amount(others) + self.amount
+            if total > planned * OVER_PLANNED_TO_CONFIRM:
+                unit = commitment.measure.unit
+                points["amount"] = _(
+                    "Avec cette déclaration, le réalisé (validé ou en attente de validation) "
+                    "atteindrait %(total)s sur %(planned)s (%(rate)s). Confirmez-vous ?"
+                ) % {
+                    "total": format_amount(total, unit),
+                    "planned": format_amount(planned, unit, "prévu"),
+                    "rate": format_rate(delivery_rate(planned, total)),
+                }
+        return points
+
+    def check_confirmed(self, confirmed):
+        """Refuse, on their fields, the points to confirm that were not confirmed."""
+        if confirmed:
+            return
+        points = self.points_to_confirm()
+        if points:
+            raise ValidationError(
+                {
+                    field: ValidationError(message, code=TO_CONFIRM)
+                    for field, message in points.items()
+                }
+            )
 
     def validate(self, *, by):
         """Staff accept a reported delivery: it now counts in the commitment's delivered amount."""
@@ -856,7 +934,7 @@ class Delivery(models.Model):
             commitment.refresh_delivered_amount(by=by)
         self._copy_review_from(delivery)
 
-    def resubmit(self, *, amount, date, by, comment=""):
+    def resubmit(self, *, amount, date, by, comment="", confirmed=False):
         """The actor corrects a returned delivery and reports it again for review."""
         with transaction.atomic():
             commitment = lock_commitments([self.commitment_id])[self.commitment_id]
@@ -875,23 +953,52 @@ class Delivery(models.Model):
             delivery.reported_at = timezone.now()
             delivery.reviewed_by, delivery.reviewed_at = None, None
             delivery.full_clean(exclude=["submission_key"])
+            delivery.check_confirmed(confirmed)
             delivery._history_user = by
             delivery.save()
         for field in ("amount", "date", "comment", "status", "reported_by", "reported_at"):
             setattr(self, field, getattr(delivery, field))
         self.reviewed_by = self.reviewed_at = None
 
-    def _lock_for_review(self):
+    def amend(self, *, amount, date, by, comment="", confirmed=False):
+        """The contact edits a declaration still waiting for review. It keeps its place in
+        the queue (reported_at) and its reporter; the history says who changed what."""
+        with transaction.atomic():
+            commitment, delivery = self._lock_for_review(NO_LONGER_WAITING)
+            commitment.check_open_for_deliveries()
+            delivery.commitment = commitment
+            delivery.amount, delivery.date, delivery.comment = amount, date, comment
+            delivery.full_clean(exclude=["submission_key"])
+            delivery.check_confirmed(confirmed)
+            delivery._history_user = by
+            delivery.save()
+        for field in ("amount", "date", "comment"):
+            setattr(self, field, getattr(delivery, field))
+
+    def retract(self, *, by):
+        """The contact takes back a declaration still waiting for review: it leaves the
+        queue and counts nowhere; the history keeps it. It counted nowhere before either,
+        so the commitment's delivered amount does not move."""
+        with transaction.atomic():
+            _commitment, delivery = self._lock_for_review(NO_LONGER_WAITING)
+            delivery.status = Delivery.Status.RETRACTED
+            delivery._history_user = by
+            delivery.save(update_fields=["status"])
+        self.status = delivery.status
+
+    def _lock_for_review(self, message=None):
         # The commitment first, as everywhere, then this delivery: read its status fresh.
         commitment = lock_commitments([self.commitment_id])[self.commitment_id]
         delivery = Delivery.objects.select_for_update().get(pk=self.pk)
         if delivery.status != Delivery.Status.REPORTED:
+            message = message or _(
+                "Seule une réalisation en attente de validation peut être examinée : "
+                "celle du %(date)s est déjà « %(status)s »."
+            )
             raise ValidationError(
-                _(
-                    "Seule une réalisation en attente de validation peut être examinée : "
-                    "celle du %(date)s est déjà « %(status)s »."
-                )
-                % {"date": f"{delivery.date:%d/%m/%Y}", "status": delivery.get_status_display()}
+                message
+                % {"date": f"{delivery.date:%d/%m/%Y}", "status": delivery.get_status_display()},
+                code="not_waiting",
             )
         return commitment, delivery
 

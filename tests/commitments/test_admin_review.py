@@ -250,7 +250,6 @@ def test_decimals_for_places_are_refused_in_the_commitment_form(staff_client):
         ({"amount": "-3"}, "strictement positif"),
         ({"amount": "0"}, "strictement positif"),
         ({"amount": "abc"}, "Saisissez un montant"),
-        ({"date": "01/06/2020"}, "précéder l&#x27;année de l&#x27;engagement"),
         ("future", "dans le futur"),
     ],
 )

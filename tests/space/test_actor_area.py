@@ -164,7 +164,8 @@ NBSP = "\N{NO-BREAK SPACE}"
         ({"amount": "2,5"}, "amount", "nombre entier"),
         ({"amount": ""}, "amount", "obligatoire"),
         ({"date": "hier"}, "date", "Saisissez une date valide"),
-        ({"date": "2020-12-31"}, "date", "précéder l’année de l’engagement"),
+        # Not refused: asked for confirmation (tests/space/test_declarations_in_control.py).
+        ({"date": "2020-12-31"}, "date", "précède l’année de l’engagement (2021). Confirmez"),
         ("future", "date", "dans le futur"),
         ({"comment": "x" * 100_000}, "comment", "au plus 5000 caractères"),
         ({"submission_key": "pas-un-uuid"}, "submission_key", "UUID"),
