@@ -3,7 +3,7 @@ import uuid
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
-from commitments.models import AMOUNT_DECIMALS, AMOUNT_DIGITS, Delivery
+from commitments.models import AMOUNT_DECIMALS, AMOUNT_DIGITS, TO_CONFIRM, Delivery
 from strategy.forms import AmountField
 from strategy.units import Unit
 
@@ -11,13 +11,21 @@ COMMENT_MAX_LENGTH = Delivery._meta.get_field("comment").max_length
 
 
 class DeliveryForm(DsfrBaseForm):
-    """What a contact reports; the rules themselves live in Delivery.clean()."""
+    """What a contact reports; the rules themselves live in Delivery.clean(), and what is
+    to be confirmed in Delivery.points_to_confirm().
+
+    The confirmation is a checkbox the template shows once the domain asked for one; its
+    value is the figures it confirms (`figures`), so that a confirmation holds for those
+    figures only: changing the amount or the date asks again."""
+
+    CONFIRM = "confirm"
 
     amount = AmountField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
     date = forms.DateField(
         label="Date de réalisation",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Au format jj/mm/aaaa ; ni dans le futur, ni avant l'année de l'engagement.",
+        help_text="Au format jj/mm/aaaa, pas dans le futur ; une date antérieure à l'année "
+        "de l'engagement vous sera demandée en confirmation.",
     )
     comment = forms.CharField(
         label="Commentaire",
@@ -41,6 +49,33 @@ class DeliveryForm(DsfrBaseForm):
         # DsfrBaseForm built the bound fields already, with the labels of then.
         self._bound_fields_cache.clear()
 
+    @property
+    def figures(self):
+        """The amount and date as typed, which a confirmation names."""
+        return f"{self.data.get('amount', '').strip()}|{self.data.get('date', '').strip()}"
+
+    @property
+    def confirmed(self):
+        return self.is_bound and self.data.get(self.CONFIRM) == self.figures
+
+    @property
+    def asks_confirmation(self):
+        return any(
+            error.code == TO_CONFIRM
+            for errors in self.errors.as_data().values()
+            for error in errors
+        )
+
     def add_domain_error(self, error):
         """A ValidationError from the domain methods, shown on its fields."""
         self.add_error(None, error)
+
+    def domain_arguments(self):
+        """What the domain methods (report_delivery, resubmit, amend) take from this form."""
+        data = self.cleaned_data
+        return {
+            "amount": data["amount"],
+            "date": data["date"],
+            "comment": data["comment"],
+            "confirmed": self.confirmed,
+        }

@@ -1,4 +1,5 @@
-"""The actor area (/espace/): a contact's commitments, reporting and correcting deliveries.
+"""The actor area (/espace/): a contact's commitments; reporting deliveries, editing or
+retracting one still waiting for review, correcting a returned one.
 
 Every view reaches its objects through get_commitment_for or get_delivery_for, which
 answer 404 to anyone who is not a contact of the commitment's actor.
@@ -9,10 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from actors.models import Actor
-from commitments.models import Commitment, Delivery, rows_by
+from commitments.models import NO_LONGER_WAITING, Commitment, Delivery, rows_by
 from commitments.notifications import notify_reported
 from space.forms import DeliveryForm
 
@@ -68,9 +69,7 @@ def commitment_detail(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             delivery = commitment.report_delivery(
-                amount=form.cleaned_data["amount"],
-                date=form.cleaned_data["date"],
-                comment=form.cleaned_data["comment"],
+                **form.domain_arguments(),
                 submission_key=form.cleaned_data["submission_key"],
                 by=request.user,
             )
@@ -111,7 +110,7 @@ def correct_delivery(request, pk):
     if delivery.status != Delivery.Status.RETURNED:
         messages.info(request, "Cette réalisation n'est pas à corriger.")
         return redirect("space:commitment", pk=commitment.pk)
-    if commitment.status == Commitment.Status.CANCELLED:
+    if not delivery.may_be_corrected:
         messages.info(
             request, "Cet engagement est annulé : ses réalisations ne sont plus à corriger."
         )
@@ -120,12 +119,7 @@ def correct_delivery(request, pk):
     form = DeliveryForm(request.POST or None, initial=initial, commitment=commitment)
     if request.method == "POST" and form.is_valid():
         try:
-            delivery.resubmit(
-                amount=form.cleaned_data["amount"],
-                date=form.cleaned_data["date"],
-                comment=form.cleaned_data["comment"],
-                by=request.user,
-            )
+            delivery.resubmit(**form.domain_arguments(), by=request.user)
         except ValidationError as error:
             form.add_domain_error(error)
         else:
@@ -152,3 +146,66 @@ def correct_delivery(request, pk):
             },
         },
     )
+
+
+@login_required
+def amend_delivery(request, pk):
+    """Edit a declaration still waiting for review; the page also offers to retract it."""
+    delivery = get_delivery_for(request.user, pk)
+    commitment = delivery.commitment
+    if delivery.status != Delivery.Status.REPORTED:
+        status = {"date": f"{delivery.date:%d/%m/%Y}", "status": delivery.get_status_display()}
+        messages.info(request, NO_LONGER_WAITING % status)
+        return redirect("space:commitment", pk=commitment.pk)
+    if not delivery.may_be_amended:
+        messages.info(
+            request, "Cet engagement est annulé : ses réalisations ne sont plus à modifier."
+        )
+        return redirect("space:commitment", pk=commitment.pk)
+    initial = {"amount": delivery.amount, "date": delivery.date, "comment": delivery.comment}
+    form = DeliveryForm(request.POST or None, initial=initial, commitment=commitment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            delivery.amend(**form.domain_arguments(), by=request.user)
+        except ValidationError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, "Déclaration modifiée : elle attend toujours la validation.")
+            return redirect("space:commitment", pk=commitment.pk)
+    return render(
+        request,
+        "space/amend.html",
+        {
+            "nav": "space",
+            "delivery": delivery,
+            "commitment": commitment,
+            "form": form,
+            "breadcrumb_data": {
+                "links": [
+                    {"url": reverse("space:home"), "title": "Mon espace"},
+                    {
+                        "url": reverse("space:commitment", args=[commitment.pk]),
+                        "title": commitment.title,
+                    },
+                ],
+                "current": "Modifier ou retirer une déclaration",
+            },
+        },
+    )
+
+
+@login_required
+@require_POST
+def retract_delivery(request, pk):
+    delivery = get_delivery_for(request.user, pk)
+    try:
+        delivery.retract(by=request.user)
+    except ValidationError as error:
+        messages.info(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Déclaration du {delivery.date:%d/%m/%Y} retirée : elle n'attend plus de "
+            "validation, et reste dans l'historique.",
+        )
+    return redirect("space:commitment", pk=delivery.commitment_id)

@@ -55,12 +55,15 @@ def world():
         amount=Decimal(1), date=datetime.date(2021, 2, 1), by=users["contact_a"]
     )
     delivery.return_for_revision(by=users["agent"], reason="À revoir")
-    return {"users": users, "commitment": commitment, "delivery": delivery}
+    waiting = commitment.report_delivery(
+        amount=Decimal(2), date=datetime.date(2021, 3, 1), by=users["contact_a"]
+    )
+    return {"users": users, "commitment": commitment, "delivery": delivery, "waiting": waiting}
 
 
 def project_urls(world):
     """name -> (address, {role: (GET status, POST status)}); redirects as 302."""
-    commitment, delivery = world["commitment"], world["delivery"]
+    commitment, delivery, waiting = world["commitment"], world["delivery"], world["waiting"]
     everyone = dict.fromkeys(ROLES, (200, 405))
     signed_in = {"anonymous": (302, 302)} | dict.fromkeys(ROLES[1:], (200, 200))
     owner_only = {
@@ -94,6 +97,12 @@ def project_urls(world):
         "space:home": ("/espace/", signed_in | dict.fromkeys(ROLES[1:], (200, 405))),
         "space:commitment": (f"/espace/engagements/{commitment.pk}/", owner_only),
         "space:correct_delivery": (f"/espace/realisations/{delivery.pk}/corriger/", owner_only),
+        "space:amend_delivery": (f"/espace/realisations/{waiting.pk}/modifier/", owner_only),
+        # POST only; the owner's post retracts it (then a redirect to the commitment).
+        "space:retract_delivery": (
+            f"/espace/realisations/{waiting.pk}/retirer/",
+            dict.fromkeys(ROLES, (405, 404)) | {"anonymous": (302, 302), "contact_a": (405, 302)},
+        ),
         "accounts:login": (LOGIN, {"anonymous": (200, 200)} | dict.fromkeys(ROLES[1:], (302, 302))),
         "accounts:logout": ("/comptes/deconnexion/", dict.fromkeys(ROLES, (405, 302))),
         "accounts:password_change": ("/comptes/mot-de-passe/", signed_in),
@@ -145,6 +154,7 @@ def test_every_project_url_answers_each_role_as_expected(client, world):
     [
         "/espace/engagements/999999/",
         "/espace/realisations/999999/corriger/",
+        "/espace/realisations/999999/modifier/",
         "/enjeux/999999/",
         "/mesures/inconnue/",
         "/acteurs/personne/",
