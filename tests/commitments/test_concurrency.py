@@ -1,9 +1,11 @@
 """Concurrent reports and validations keep delivered = sum(validated), on PostgreSQL."""
 
+import datetime
 import threading
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connections
 
 from commitments.models import Delivery
@@ -80,3 +82,34 @@ def test_the_same_delivery_validated_from_many_threads_counts_once():
     assert sorted(outcomes) == ["ValidationError"] * (WORKERS - 1) + ["validated"]
     commitment.refresh_from_db()
     assert commitment.delivered_amount == Decimal(250)
+
+
+def test_a_contact_amending_while_an_agent_validates_either_wins_whole():
+    """Whoever takes the commitment's lock first wins; the other is refused, in French,
+    and the amount validated is the one the commitment's delivered amount counts."""
+    commitment = CommitmentFactory(year=2021, planned_amount=Decimal(100_000))
+    contact, agent = UserFactory(username="referent"), UserFactory(username="agent")
+    for _round in range(ROUNDS):
+        delivery = commitment.report_delivery(amount=Decimal(10), date="2021-06-01", by=contact)
+        refused = []
+
+        def amend_or_validate(index, delivery=delivery, refused=refused):
+            try:
+                if index == 0:
+                    Delivery.objects.get(pk=delivery.pk).validate(by=agent)
+                else:
+                    Delivery.objects.get(pk=delivery.pk).amend(
+                        amount=Decimal(20), date=datetime.date(2021, 6, 2), by=contact
+                    )
+            except ValidationError as error:
+                refused.append(error.messages[0])
+
+        run_in_threads(amend_or_validate, 2)
+        delivery.refresh_from_db()
+        assert delivery.status == "validated"
+        # Amended first (then validated as amended), or refused once validated.
+        assert (delivery.amount == Decimal(20)) == (refused == []), refused
+        assert all("n'est plus en attente de validation" in m for m in refused)
+    commitment.refresh_from_db()
+    validated = Delivery.objects.filter(commitment=commitment, status="validated")
+    assert commitment.delivered_amount == sum(d.amount for d in validated)

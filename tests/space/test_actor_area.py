@@ -297,6 +297,10 @@ def grow_deliveries(commitment, count):
             delivery.return_for_revision(by=reviewer, reason=f"Motif {index}")
 
 
+# The commitment page: session, user, the commitment, its deliveries with their reporters
+# (4). The action of each row (Corriger, Modifier ou retirer: Delivery.may_be_corrected and
+# may_be_amended) reads the delivery's commitment, which the related manager hands over
+# without a query: the pin at 33 deliveries, a third of them waiting, shows it.
 @pytest.mark.parametrize(("page", "pinned"), [("home", 5), ("commitment", 4)])
 def test_area_query_counts_are_pinned_and_do_not_grow(
     client, contact_both, actor_a, actor_b, commitment_a, page, pinned
