@@ -110,3 +110,46 @@ def test_account_and_area_pages_pass_axe(page, setting, screenshot):
     screenshot("espace-erreurs")
     assert serious_violations(page) == []
     assert page.console_errors == []
+
+
+def test_confirm_unusual_figures_then_edit_and_retract(setting, screenshot, page):
+    commitment = setting
+    log_in(page, "nina")
+    page.wait_for_url("**/espace/")
+    page.get_by_role("link", name="Ouvrir 40 places à Amiens").click()
+    page.get_by_label("Montant réalisé, en places").fill("70")
+    page.get_by_label("Date de réalisation").fill("2021-06-15")
+    page.get_by_role("button", name="Déclarer cette réalisation").click()
+    page.wait_for_load_state()
+    assert "atteindrait 70 places sur 40 places prévues (175 %). Confirmez-vous ?" in (
+        main_text(page).replace("\N{NO-BREAK SPACE}", " ")
+    )
+    assert commitment.deliveries.count() == 0
+    screenshot("espace-confirmation")
+    from tests.browser.test_public_pages_in_browser import serious_violations
+
+    assert serious_violations(page) == []
+    page.locator("label", has_text="Je confirme ces chiffres").click()  # DSFR draws the box
+    assert page.get_by_label("Je confirme ces chiffres").is_checked()
+    page.get_by_role("button", name="Déclarer cette réalisation").click()
+    page.wait_for_url(f"**/espace/engagements/{commitment.pk}/")
+    assert "elle attend la validation de la préfecture" in main_text(page)
+
+    page.get_by_role("link", name="Modifier ou retirer").click()
+    page.get_by_label("Montant réalisé, en places").fill("30")
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+    page.wait_for_url(f"**/espace/engagements/{commitment.pk}/")
+    assert "Déclaration modifiée" in main_text(page)
+    assert commitment.deliveries.get().amount == Decimal(30)
+
+    page.get_by_role("link", name="Modifier ou retirer").click()
+    screenshot("espace-modifier-ou-retirer")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Retirer la déclaration").click()
+    page.wait_for_url(f"**/espace/engagements/{commitment.pk}/")
+    assert "retirée" in main_text(page) and "Retirée par l'acteur".lower() in (
+        main_text(page).lower()
+    )
+    assert page.get_by_role("link", name="Modifier ou retirer").count() == 0
+    assert commitment.deliveries.get().status == "retracted"
+    assert page.console_errors == []
