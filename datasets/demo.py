@@ -98,8 +98,12 @@ LEGACY_INCONSISTENT = 4
 _DELIVERY_STATUSES = [
     (Delivery.Status.VALIDATED, 70),
     (Delivery.Status.REPORTED, 20),
-    (Delivery.Status.RETURNED, 10),
+    (Delivery.Status.RETURNED, 8),
+    # Last, and carved out of the returned ones, so that the random draws, and every other
+    # row, stay those of before it existed.
+    (Delivery.Status.RETRACTED, 2),
 ]
+_DRAWS_A_REASON = (Delivery.Status.RETURNED, Delivery.Status.RETRACTED)
 _RETURN_REASONS = [
     "Merci de joindre le justificatif de dépense.",
     "Le montant ne correspond pas au bilan transmis : pouvez-vous vérifier ?",
@@ -297,13 +301,16 @@ def _demo_deliveries(rng, commitment, today):
         status = _weighted(rng, _DELIVERY_STATUSES)
         date = first_day + datetime.timedelta(days=rng.randrange((last_day - first_day).days + 1))
         reviewed_at = _reviewed(date)
+        # Drawn for a retracted one too, though unused: the same draws as before.
+        reason = rng.choice(_RETURN_REASONS) if status in _DRAWS_A_REASON else ""
+        never_reviewed = status in (Delivery.Status.REPORTED, Delivery.Status.RETRACTED)
         made.append(
             (
                 date,
                 share,
                 status,
-                None if status == Delivery.Status.REPORTED else reviewed_at,
-                rng.choice(_RETURN_REASONS) if status == Delivery.Status.RETURNED else "",
+                None if never_reviewed else reviewed_at,
+                reason if status == Delivery.Status.RETURNED else "",
             )
         )
     return made
