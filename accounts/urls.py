@@ -2,20 +2,21 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts.forms import LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
-from accounts.views import InvitationView, form_page
+from accounts.views import InvitationView, LoginView, form_page, home
 
 app_name = "accounts"
 
 urlpatterns = [
     path(
         "connexion/",
-        auth_views.LoginView.as_view(
+        LoginView.as_view(
             form_class=LoginForm,
             redirect_authenticated_user=True,
             **form_page("Se connecter", submit="Se connecter", forgotten=True),
         ),
         name="login",
     ),
+    path("accueil/", home, name="home"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "mot-de-passe/",

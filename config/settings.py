@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.landing.roles",
             ],
         },
     },
@@ -234,7 +235,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "space:home"
+LOGIN_REDIRECT_URL = "accounts:home"  # the login view sends each role home (landing.py)
 LOGOUT_REDIRECT_URL = "home"
 
 # django-dsfr: the State design system's assets come from the installed package.

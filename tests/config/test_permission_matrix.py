@@ -105,6 +105,7 @@ def project_urls(world):
         ),
         "accounts:login": (LOGIN, {"anonymous": (200, 200)} | dict.fromkeys(ROLES[1:], (302, 302))),
         "accounts:logout": ("/comptes/deconnexion/", dict.fromkeys(ROLES, (405, 302))),
+        "accounts:home": ("/comptes/accueil/", signed_in | dict.fromkeys(ROLES[1:], (200, 405))),
         "accounts:password_change": ("/comptes/mot-de-passe/", signed_in),
         "accounts:password_change_done": (
             "/comptes/mot-de-passe/change/",
