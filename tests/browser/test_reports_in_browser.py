@@ -25,7 +25,7 @@ def manager_page(page):
     page.get_by_label("Identifiant ou adresse électronique").fill("gaston")
     page.get_by_label("Mot de passe").fill("mot-de-passe-de-test")
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/espace/")
+    page.wait_for_url("**/rapports/")  # a manager lands on the reports
     return page
 
 
