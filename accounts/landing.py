@@ -24,8 +24,9 @@ REPORTS_PERMISSION = "commitments.export_reports"
 
 
 def review_queue_url():
-    """The deliveries that wait for a decision, in the admin."""
-    return reverse("admin:commitments_delivery_changelist") + "?status__exact=reported"
+    """The deliveries that wait for a decision, in the admin: its queue "À examiner", the
+    oldest first (commitments.admin.DeliveryAdmin.queue_url)."""
+    return reverse("admin:commitments_delivery_changelist") + "?examen=en-attente"
 
 
 @dataclass(frozen=True)

@@ -391,10 +391,11 @@ def test_the_admin_and_the_reports_name_the_new_status(staff_client, contact_a, 
     assert "Retirée par l'acteur" in b"".join(report.streaming_content).decode()
 
 
-@pytest.mark.parametrize(("size", "pinned"), [(3, 3), (30, 3)])
+@pytest.mark.parametrize(("size", "pinned"), [(3, 6), (30, 6)])
 def test_the_amend_page_query_count_is_pinned(client, contact_a, commitment_a, size, pinned):
     # The session, the user, and the delivery with its commitment, actor and measure
-    # (one join, through get_delivery_for); however many deliveries the commitment has.
+    # (one join, through get_delivery_for); however many deliveries the commitment has;
+    # and the menu's three (permissions of the user and of their groups, memberships).
     for _index in range(size):
         commitment_a.report_delivery(amount=Decimal(1), date=JUNE_2021, by=UserFactory())
     waiting = commitment_a.deliveries.order_by("pk").last()
