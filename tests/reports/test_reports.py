@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from commitments.models import Commitment, Delivery
@@ -33,7 +34,12 @@ HEADERS = {
     "acteurs": "id nom slug type_acteur secteur_public institutionnel territoire "
     "code_territoire siret site_internet courriel description nombre_engagements",
 }
-TODAY = f"{datetime.date.today():%Y-%m-%d}"
+
+
+def today():
+    """The date in the file names: the prefecture's day (Europe/Paris), not the machine's;
+    asked when the test runs, not when the module is imported."""
+    return f"{timezone.localdate():%Y-%m-%d}"
 
 
 @pytest.fixture
@@ -92,7 +98,7 @@ def test_each_report_has_its_headers_and_a_dated_file_name(manager_client, data,
     rows = parse(content, dialect)
     assert rows[0] == HEADERS[name].split()
     assert len(rows) > 1
-    assert f'filename="{name}_{TODAY}.csv"' in response["Content-Disposition"]
+    assert f'filename="{name}_{today()}.csv"' in response["Content-Disposition"]
     assert b"\r\n" in content
 
 
@@ -165,7 +171,7 @@ def test_filters_apply_to_every_report(manager_client, data):
 def test_each_report_as_xlsx_keeps_numbers_as_numbers_and_defuses_text(manager_client, data, name):
     response = manager_client.get(reverse("reports:xlsx", args=[name]))
     assert response.status_code == 200
-    assert f"{name}_{TODAY}.xlsx" in response["Content-Disposition"]
+    assert f"{name}_{today()}.xlsx" in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0] == HEADERS[name].split()
