@@ -1,5 +1,6 @@
 import copy
 import datetime
+import hashlib
 from decimal import Decimal
 
 from django import forms
@@ -42,6 +43,13 @@ from strategy.units import format_amount, format_rate, is_plural
 # back with the contact, a correction goes through "Renvoyer pour correction". A validated
 # delivery stays correctable by an agent (the delivered amount and the status follow).
 DECLARED_FIELDS = ["date", "amount", "comment"]
+
+
+def declared_version(delivery):
+    """What the desk showed of a declaration: its Valider posts it back, so that a
+    declaration the contact edited meanwhile is not validated unseen."""
+    comment = hashlib.sha256(delivery.comment.encode()).hexdigest()[:16]
+    return f"{delivery.amount}|{delivery.date:%Y-%m-%d}|{comment}"
 
 
 def is_declared_only(delivery):
@@ -652,6 +660,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
             "validate_url": reverse(f"{names}_validate", args=[delivery.pk]),
             "return_url": reverse(f"{names}_return", args=[delivery.pk]),
             "waiting": waiting_since(delivery.reported_at),
+            "seen": declared_version(delivery),
             "return_form": ReturnForm(auto_id="id_desk_%s"),
         }
 
@@ -711,8 +720,22 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         delivery = self._delivery_to_review(request, object_id)
-        done = self._review(request, [delivery], *self._validation(request))
-        return self._after_review(delivery, done)
+        seen = request.POST.get("seen")
+        with transaction.atomic():
+            # Under the commitment's lock, as the contact's amend: what the agent saw is
+            # what is validated, or nothing is.
+            lock_commitments([delivery.commitment_id])
+            current = Delivery.objects.get(pk=delivery.pk)
+            if seen is not None and seen != declared_version(current):
+                self.message_user(
+                    request,
+                    f"{current} : le référent a modifié sa déclaration depuis que vous "
+                    "l'avez affichée. Vérifiez-la avant de la valider.",
+                    messages.ERROR,
+                )
+                return self._after_review(current, 0)
+            done = self._review(request, [current], *self._validation(request))
+        return self._after_review(current, done)
 
     def return_view(self, request, object_id):
         """The desk's Renvoyer pour correction: the reason is required; a GET, or a POST

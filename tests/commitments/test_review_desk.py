@@ -182,6 +182,24 @@ def test_valider_validates_through_the_domain_mails_the_contact_and_goes_to_the_
     assert message.subject == "Réalisation validée : Ouvrir 40 places à Amiens"
 
 
+def test_valider_refuses_a_declaration_the_contact_edited_since_the_desk_showed_it(
+    staff_client, waiting, commitment, contact
+):
+    page = staff_client.get(desk(waiting[0])).content.decode()
+    [seen] = re.findall(r'name="seen" value="([^"]+)"', page)
+    waiting[0].amend(amount=Decimal(35), date=JUNE_2021, by=contact, confirmed=True)
+    response = staff_client.post(validate_url(waiting[0]), {"seen": seen})
+    assert response.status_code == 302 and response["Location"] == desk(waiting[0])
+    assert status_of(waiting[0]) == Delivery.Status.REPORTED
+    assert delivered(commitment) == Decimal(10)
+    assert any("a modifié sa déclaration" in text for text in texts(staff_client.get(QUEUE)))
+    page = staff_client.get(desk(waiting[0])).content.decode()
+    [seen] = re.findall(r'name="seen" value="([^"]+)"', page)
+    staff_client.post(validate_url(waiting[0]), {"seen": seen})
+    assert status_of(waiting[0]) == Delivery.Status.VALIDATED
+    assert delivered(commitment) == Decimal(45)
+
+
 def test_renvoyer_with_a_reason_returns_it_and_mails_the_reason(
     staff_client, waiting, commitment, contact, on_commit
 ):
