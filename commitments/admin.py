@@ -481,6 +481,41 @@ class AwaitingReviewFilter(admin.SimpleListFilter):
 OTHER_DELIVERIES_SHOWN = 20
 
 
+class DeliveryAdminForm(forms.ModelForm):
+    """An agent entering or correcting a delivery confirms unusual figures, as a contact
+    does (Delivery.points_to_confirm: a date before the commitment's year, more than
+    150 % of planned), rather than have them accepted without a word."""
+
+    confirmed = forms.BooleanField(
+        label="Je confirme ces chiffres",
+        required=False,
+        help_text="À cocher si la date ou le montant sont inhabituels (un message le dit).",
+    )
+
+    class Meta:
+        model = Delivery
+        fields = ["commitment", "date", "amount", "comment"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "amount" not in self.fields or cleaned.get("amount") is None or not cleaned.get("date"):
+            return cleaned
+        commitment = cleaned.get("commitment") or getattr(self.instance, "commitment", None)
+        if commitment is None:
+            return cleaned
+        candidate = Delivery(
+            pk=self.instance.pk,
+            commitment=commitment,
+            amount=cleaned["amount"],
+            date=cleaned["date"],
+        )
+        points = candidate.points_to_confirm()
+        if points and not cleaned.get("confirmed"):
+            for field, message in points.items():
+                self.add_error(field, message)
+        return cleaned
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyHistoryAdmin):
     """reports.admin adds "Exporter la sélection" to it.
@@ -491,6 +526,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
     and e-mail the contact, as the list's actions do."""
 
     # Fits 1 280 px: long names are cut, with the whole text on hover.
+    form = DeliveryAdminForm
     list_display = [
         "date",
         "commitment_display",
@@ -561,6 +597,8 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
         fields = list(super().get_fields(request, obj))
         if is_declared_only(obj):
             fields[fields.index("amount")] = "amount_display"
+        else:
+            fields.insert(fields.index("comment") + 1, "confirmed")
         return fields
 
     def get_readonly_fields(self, request, obj=None):

@@ -383,3 +383,20 @@ def test_closing_while_deleting_what_reached_the_target_saves_nothing_and_says_w
     assert "passe de" not in page  # nothing said about what was rolled back
     assert stored(commitment) == before
     assert commitment.deliveries.validated().count() == 2
+
+
+def test_an_agent_confirms_unusual_figures_in_the_admin_as_a_contact_does(staff_client, commitment):
+    add = reverse("admin:commitments_delivery_add")
+    early = {"commitment": commitment.pk, "date": "01/01/2015", "amount": "5", "comment": ""}
+    before = commitment.deliveries.count()
+    response = staff_client.post(add, early)
+    assert response.status_code == 200
+    assert "précède l'année de l'engagement (2021). Confirmez-vous ?" in text_of(response)
+    assert commitment.deliveries.count() == before
+    huge = early | {"date": "01/06/2021", "amount": "500"}
+    response = staff_client.post(add, huge)
+    assert "atteindrait 630 places sur 200 places prévues (315 %)" in text_of(response)
+    assert commitment.deliveries.count() == before
+    response = staff_client.post(add, huge | {"confirmed": "on"})
+    assert response.status_code == 302
+    assert commitment.deliveries.count() == before + 1
