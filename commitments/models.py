@@ -653,7 +653,8 @@ OVER_PLANNED_TO_CONFIRM = Decimal("1.5")
 TO_CONFIRM = "to_confirm"  # the code of the errors a confirmation lifts
 NO_LONGER_WAITING = _(
     "La réalisation du %(date)s n'est plus en attente de validation : elle est "
-    "« %(status)s ». Elle ne peut plus être modifiée ni retirée."
+    "« %(status)s ». Elle ne peut plus être modifiée ni retirée ; renvoyée pour correction, "
+    "elle se corrige avec « Corriger », sur la page de l'engagement."
 )
 
 
