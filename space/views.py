@@ -126,26 +126,7 @@ def correct_delivery(request, pk):
             notify_reported(delivery, request)
             messages.success(request, "Réalisation corrigée et déclarée à nouveau.")
             return redirect("space:commitment", pk=commitment.pk)
-    return render(
-        request,
-        "space/correct.html",
-        {
-            "nav": "space",
-            "delivery": delivery,
-            "commitment": commitment,
-            "form": form,
-            "breadcrumb_data": {
-                "links": [
-                    {"url": reverse("space:home"), "title": "Mon espace"},
-                    {
-                        "url": reverse("space:commitment", args=[commitment.pk]),
-                        "title": commitment.title,
-                    },
-                ],
-                "current": "Corriger une réalisation",
-            },
-        },
-    )
+    return _delivery_page(request, "space/correct.html", delivery, form, "Corriger une réalisation")
 
 
 @login_required
@@ -172,9 +153,17 @@ def amend_delivery(request, pk):
         else:
             messages.success(request, "Déclaration modifiée : elle attend toujours la validation.")
             return redirect("space:commitment", pk=commitment.pk)
+    return _delivery_page(
+        request, "space/amend.html", delivery, form, "Modifier ou retirer une déclaration"
+    )
+
+
+def _delivery_page(request, template, delivery, form, current):
+    """A page about one of the contact's deliveries, under its commitment's breadcrumb."""
+    commitment = delivery.commitment
     return render(
         request,
-        "space/amend.html",
+        template,
         {
             "nav": "space",
             "delivery": delivery,
@@ -188,7 +177,7 @@ def amend_delivery(request, pk):
                         "title": commitment.title,
                     },
                 ],
-                "current": "Modifier ou retirer une déclaration",
+                "current": current,
             },
         },
     )
