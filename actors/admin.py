@@ -7,14 +7,22 @@ from django.utils.html import format_html, format_html_join
 
 from actors.invitations import invite_contact, send_invitation
 from actors.models import Actor, Forum, Membership
+from actors.scopes import scope_of
 from commitments.admin_totals import UnitTotalsMixin
-from config.history import ReadOnlyHistoryAdmin
+from commitments.models import Commitment
+from config.history import ReadOnlyHistoryAdmin, ScopedChoicesMixin
 from strategy.units import format_amount, is_plural
 
 COMMITMENTS_SHOWN = 20
 
 
-class MembershipInline(admin.TabularInline):
+def may_edit_actor(actor, scope):
+    """An actor is changed by the staff of its territory (a regional one by the
+    regional team), whoever else sees it (actors.scopes)."""
+    return scope.everything or (actor.territory_id is not None and scope.covers(actor.territory_id))
+
+
+class MembershipInline(ScopedChoicesMixin, admin.TabularInline):
     model = Membership
     fields = ["user", "created_at"]
     readonly_fields = ["created_at"]
@@ -23,6 +31,18 @@ class MembershipInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
+
+    def _may_edit(self, request, obj):
+        return obj is None or may_edit_actor(obj, scope_of(request.user))
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
 
 
 @admin.register(Actor)
@@ -40,9 +60,40 @@ class ActorAdmin(UnitTotalsMixin, ReadOnlyHistoryAdmin):
     inlines = [MembershipInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def in_scope(self, queryset, scope):
+        return queryset.in_scope(scope)
+
+    def may_change(self, obj, scope):
+        return may_edit_actor(obj, scope)
+
+    def history_in_scope(self, record, scope):
+        return record.territory_id is not None and scope.covers(record.territory_id)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not scope_of(request.user).everything:
+            # It would delete regional actors seen here but not theirs to change.
+            actions.pop("delete_selected", None)
+        return actions
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        if not scope_of(request.user).everything and "territory" in form_class.base_fields:
+            # An actor without a territory would vanish from its author's view.
+            form_class.base_fields["territory"].required = True
+        return form_class
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.scope = scope_of(request.user)
+        return obj
+
     @admin.display(description="Référents")
     def invite_link(self, obj):
-        return _invite_link(obj) if obj.pk else "—"
+        if obj.pk is None or not may_edit_actor(obj, obj.scope):
+            return "—"
+        return _invite_link(obj)
 
     @admin.display(description="Engagements")
     def commitments_list(self, obj):
@@ -50,9 +101,10 @@ class ActorAdmin(UnitTotalsMixin, ReadOnlyHistoryAdmin):
         if obj.pk is None:
             return "—"
         commitments = list(
-            obj.commitments.select_related("measure").order_by("-year", "title", "pk")[
-                : COMMITMENTS_SHOWN + 1
-            ]
+            Commitment.objects.filter(actor=obj)
+            .in_scope(obj.scope)
+            .select_related("measure")
+            .order_by("-year", "title", "pk")[: COMMITMENTS_SHOWN + 1]
         )
         if not commitments:
             return "Aucun engagement."
@@ -119,6 +171,28 @@ class MembershipAdmin(ReadOnlyHistoryAdmin):
     autocomplete_fields = ["user", "actor"]
     actions = ["resend_invitations"]
 
+    def in_scope(self, queryset, scope):
+        return queryset.filter(actor__in=Actor.objects.in_scope(scope))
+
+    def may_change(self, obj, scope):
+        return may_edit_actor(obj.actor, scope)
+
+    def history_in_scope(self, record, scope):
+        return Actor.objects.editable_in(scope).filter(pk=record.actor_id).exists()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "actor" and formfield is not None:
+            # One invites contacts to the actors one may change.
+            formfield.queryset = formfield.queryset.editable_in(scope_of(request.user))
+        return formfield
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not scope_of(request.user).everything:
+            actions.pop("delete_selected", None)
+        return actions
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["actor", "email", "first_name", "last_name"]
@@ -152,7 +226,10 @@ class MembershipAdmin(ReadOnlyHistoryAdmin):
 
     @admin.action(description="Renvoyer l'invitation", permissions=["add"])
     def resend_invitations(self, request, queryset):
-        memberships = list(queryset.select_related("user", "actor").order_by("pk"))
+        editable = Actor.objects.editable_in(scope_of(request.user))
+        memberships = list(
+            queryset.filter(actor__in=editable).select_related("user", "actor").order_by("pk")
+        )
         for membership in memberships:
             send_invitation(membership, build_absolute_uri=request.build_absolute_uri)
         plural = "s" if is_plural(len(memberships)) else ""
@@ -163,6 +240,7 @@ class MembershipAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(Forum)
 class ForumAdmin(ReadOnlyHistoryAdmin):
+    regional_edits_only = True
     list_display = ["title", "date", "is_online", "participant_count"]
     list_filter = ["is_online"]
     search_fields = ["title"]

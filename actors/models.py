@@ -27,6 +27,34 @@ class ActorQuerySet(models.QuerySet):
             queryset = queryset.filter(is_public_sector=is_public_sector)
         return queryset
 
+    def in_scope(self, scope):
+        """The actors a member of staff with this scope sees (actors.scopes): those of
+        the territory, of the territories containing it, or with a commitment in it."""
+        if scope.everything:
+            return self
+        if scope.territory is None:
+            return self.none()
+        within = Territory.objects.within(scope.territory)
+        committed_there = (
+            self.model._meta.get_field("commitments")
+            .related_model.objects.filter(territory__in=within)
+            .values("actor_id")
+        )
+        return self.filter(
+            models.Q(territory__in=within)
+            | models.Q(territory__in=Territory.objects.containing(scope.territory.pk))
+            | models.Q(pk__in=committed_there)
+        )
+
+    def editable_in(self, scope):
+        """The actors a member of staff with this scope may change: those of its
+        territory (a regional actor is the regional team's)."""
+        if scope.everything:
+            return self
+        if scope.territory is None:
+            return self.none()
+        return self.filter(territory__in=Territory.objects.within(scope.territory))
+
     def by_name(self):
         """French order: accents and case ignored (strategy.text)."""
         return self.order_by(Fold("name"), "pk")
@@ -155,3 +183,37 @@ class Forum(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.date:%d/%m/%Y})"
+
+
+class StaffTerritory(models.Model):
+    """The territory a member of the prefecture's staff works on (*rattachement*).
+
+    The regional team is attached to the region and sees everything; a departmental team
+    to its département, where it sees, reviews, edits, imports and exports only what
+    belongs to that territory (actors.scopes). Staff with none see nothing of the domain
+    until a superuser attaches them. Managed by superusers alone (actors.roles).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("utilisateur"),
+        on_delete=models.CASCADE,
+        related_name="staff_territory",
+    )
+    territory = models.ForeignKey(
+        "strategy.Territory",
+        verbose_name=_("territoire de rattachement"),
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text=_(
+            "La région pour l'équipe régionale, qui voit tout ; un département pour une "
+            "équipe départementale, qui ne voit que ce qui relève de ce département."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("rattachement territorial")
+        verbose_name_plural = _("rattachements territoriaux")
+
+    def __str__(self):
+        return f"{self.user} — {self.territory}"

@@ -1,12 +1,17 @@
 """The groups that carry the staff roles, kept in step by `setup_roles`.
 
 Prefecture agents keep everything in the admin and review deliveries; managers read the
-admin and download reports (the README's "Demo accounts" table).
+admin and download reports (the README's "Demo accounts" table). Both see only their
+territory's part (actors.scopes): `attach_to_territory` sets it.
 """
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
+
+from actors.models import StaffTerritory
+from strategy.models import Territory
 
 AGENTS = "Agents de la préfecture"
 MANAGERS = "Gestionnaires"
@@ -14,7 +19,10 @@ DOMAIN_APPS = ["strategy", "actors", "commitments"]
 
 
 def role_permissions():
-    in_domain = Q(content_type__app_label__in=DOMAIN_APPS)
+    # Who is attached to which territory is for superusers alone (actors.scopes).
+    in_domain = Q(content_type__app_label__in=DOMAIN_APPS) & ~Q(
+        content_type__app_label="actors", content_type__model="staffterritory"
+    )
     # Agents pick contacts' accounts when they link them to an actor, and unlock the
     # accounts django-axes locked out (by deleting the access attempts).
     view_users = Q(content_type__app_label="auth", codename="view_user")
@@ -44,3 +52,32 @@ def setup_roles():
         group.permissions.set(permissions)
         counts[name] = group.permissions.count()
     return counts
+
+
+def find_territory(text):
+    """A territory by its slug or its code (« 59 », « nord »), or None."""
+    text = text.strip()
+    return (
+        Territory.objects.filter(slug=text).first()
+        or Territory.objects.filter(code=text).order_by("parent_id", "pk").first()
+    )
+
+
+@transaction.atomic
+def attach_to_territory(user, territory):
+    """Attach a member of staff to a territory (replacing any earlier one)."""
+    attachment, _ = StaffTerritory.objects.update_or_create(
+        user=user, defaults={"territory": territory}
+    )
+    return attachment
+
+
+def unattached_staff():
+    """Staff with a role but no territory: they see nothing of the domain."""
+    return (
+        get_user_model()
+        .objects.filter(is_staff=True, is_superuser=False, groups__name__in=[AGENTS, MANAGERS])
+        .filter(staff_territory__isnull=True)
+        .distinct()
+        .order_by("username")
+    )

@@ -288,6 +288,12 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_list_related_data()
 
+    def in_scope(self, queryset, scope):
+        return queryset.in_scope(scope)
+
+    def history_in_scope(self, record, scope):
+        return scope.covers(record.territory_id)
+
     def get_changelist(self, request, **kwargs):
         return FilteredTotalsChangeList
 
@@ -592,6 +598,12 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_list_related_data()
+
+    def in_scope(self, queryset, scope):
+        return queryset.in_scope(scope)
+
+    def history_in_scope(self, record, scope):
+        return Commitment.objects.in_scope(scope).filter(pk=record.commitment_id).exists()
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))

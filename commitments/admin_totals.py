@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from actors.scopes import scope_of
 from commitments.models import Commitment, Delivery
 from strategy.models import Territory
 from strategy.units import format_amount, format_rate
@@ -16,7 +17,7 @@ from strategy.units import format_amount, format_rate
 class UnitTotalsChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
-        self.model_admin.attach_unit_totals(self.result_list)
+        self.model_admin.attach_unit_totals(self.result_list, scope_of(request.user))
 
 
 class FilteredTotalsChangeList(ChangeList):
@@ -39,7 +40,9 @@ class WithinTerritoryFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             (str(territory.pk), territory.name)
-            for territory in Territory.objects.order_by("parent_id", "name", "pk")
+            for territory in scope_of(request.user)
+            .territories()
+            .order_by("parent_id", "name", "pk")
         ]
 
     def queryset(self, request, queryset):
@@ -73,7 +76,8 @@ class CommitmentsAwaitingReviewFilter(admin.SimpleListFilter):
 class UnitTotalsMixin:
     """Adds `unit_totals_display`: planned / delivered (rate) per unit, from totals().
 
-    On a changelist the totals of the whole page come from one query.
+    On a changelist the totals of the whole page come from one query; on a change page,
+    get_object attaches them. Both count only the commitments of the user's territory.
     """
 
     totals_grouping = None  # "measure" or "actor": the Commitment field they hang on
@@ -81,11 +85,19 @@ class UnitTotalsMixin:
     def get_changelist(self, request, **kwargs):
         return UnitTotalsChangeList
 
-    def attach_unit_totals(self, objects):
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            self.attach_unit_totals([obj], scope_of(request.user))
+        return obj
+
+    def attach_unit_totals(self, objects, scope):
         key = f"{self.totals_grouping}_id"
-        rows = Commitment.objects.filter(
-            **{f"{self.totals_grouping}__in": [obj.pk for obj in objects]}
-        ).totals(self.totals_grouping)
+        rows = (
+            Commitment.objects.in_scope(scope)
+            .filter(**{f"{self.totals_grouping}__in": [obj.pk for obj in objects]})
+            .totals(self.totals_grouping)
+        )
         by_pk = defaultdict(list)
         for row in rows:
             by_pk[row[key]].append(row)
@@ -94,11 +106,7 @@ class UnitTotalsMixin:
 
     @admin.display(description="Prévu / réalisé (taux), hors engagements annulés")
     def unit_totals_display(self, obj):
-        if obj.pk is None:
-            return "—"
-        if not hasattr(obj, "unit_totals"):
-            self.attach_unit_totals([obj])
-        if not obj.unit_totals:
+        if not getattr(obj, "unit_totals", None):
             return "—"
         return format_html_join(
             mark_safe("<br>"),

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from actors.scopes import territory_filter
 from strategy.models import Territory, areas_under, whole_scope
 from strategy.units import Unit, format_amount, format_rate, is_plural
 from strategy.validators import validate_single_line
@@ -137,6 +138,10 @@ class CommitmentQuerySet(models.QuerySet):
     def in_territory(self, territory):
         """Commitments of a territory and of the territories it contains, at any depth."""
         return self.filter(territory__in=Territory.objects.within(territory))
+
+    def in_scope(self, scope):
+        """What a member of staff with this scope may see (actors.scopes)."""
+        return self.filter(territory_filter(scope, "territory"))
 
     def filtered(self, *, year=None, territory=None, issue=None, measure=None):
         """The public pages' and reports' filters; None means no filter."""
@@ -689,6 +694,10 @@ class DeliveryQuerySet(models.QuerySet):
 
     def awaiting_review(self):
         return self.filter(status=Delivery.Status.REPORTED)
+
+    def in_scope(self, scope):
+        """The deliveries of the commitments a member of staff may see (actors.scopes)."""
+        return self.filter(territory_filter(scope, "commitment__territory"))
 
     def queue_summary(self) -> dict:
         """{"count": deliveries awaiting review, "oldest": when the oldest was reported}."""

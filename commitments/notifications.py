@@ -7,10 +7,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from actors.roles import AGENTS
+from strategy.models import Territory
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +47,27 @@ def _message(subject, template, context, to):
     )
 
 
-def notify_reported(delivery, request):
-    """Each active agent of the prefecture gets a link to the delivery in the admin."""
-    agents = (
+def agents_of(commitment):
+    """The active agents who review this commitment's deliveries: those attached to its
+    territory or to a territory containing it, the regional team included."""
+    covering = Territory.objects.containing(commitment.territory_id)
+    return (
         get_user_model()
         .objects.filter(is_active=True, is_staff=True, groups__name=AGENTS)
+        .filter(
+            Q(staff_territory__territory__in=covering)
+            | Q(staff_territory__territory__level=Territory.Level.REGION)
+        )
         .exclude(email="")
+        .distinct()
         .order_by("pk")
     )
+
+
+def notify_reported(delivery, request):
+    """Each active agent of the commitment's territory gets a link to the delivery in the
+    admin."""
+    agents = agents_of(delivery.commitment)
     context = {
         "delivery": delivery,
         "commitment": delivery.commitment,

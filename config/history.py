@@ -20,6 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from actors.scopes import scope_of
 from strategy.admin_search import FoldedSearchMixin
 
 NOTHING = "—"
@@ -62,9 +63,111 @@ class FrenchRecordContextHelper(HistoricalRecordContextHelper):
         return display_value(field, value)
 
 
-class ReadOnlyHistoryAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
+def scoped_choices(admin_site, db_field, request, formfield):
+    """A form's drop-down or autocomplete offers, and accepts, only what the related
+    model's admin lets this user pick (`choices_in_scope`)."""
+    related_admin = admin_site._registry.get(db_field.remote_field.model)
+    if formfield is not None and hasattr(related_admin, "choices_in_scope"):
+        formfield.queryset = related_admin.choices_in_scope(
+            formfield.queryset, scope_of(request.user)
+        )
+    return formfield
+
+
+class ScopedChoicesMixin:
+    """For inlines as for model admins: foreign keys and many-to-many fields offer only
+    what is in the user's scope."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return scoped_choices(self.admin_site, db_field, request, formfield)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return scoped_choices(self.admin_site, db_field, request, formfield)
+
+
+class ScopedAdminMixin(ScopedChoicesMixin):
+    """Staff see and change only their territory's part (actors.scopes).
+
+    A model admin says what a scope sees (`in_scope`), may pick in a form
+    (`choices_in_scope`) and may change (`may_change`); reference data
+    (`regional_edits_only`) is read by everyone and changed by the regional team alone.
+    Whatever is out of scope answers 404, as what does not exist: lists, change, delete
+    and history pages, versions, actions, autocompletes and the admin's own views.
+    """
+
+    regional_edits_only = False
+
+    def in_scope(self, queryset, scope):
+        return queryset
+
+    def choices_in_scope(self, queryset, scope):
+        return self.in_scope(queryset, scope)
+
+    def may_change(self, obj, scope):
+        return True
+
+    def history_in_scope(self, record, scope):
+        """Whether the history of a deleted row is in scope, from its last version
+        (by default, for the regional team alone)."""
+        return False
+
+    def is_scoped(self):
+        return type(self).in_scope is not ScopedAdminMixin.in_scope
+
+    def get_queryset(self, request):
+        return self.in_scope(super().get_queryset(request), scope_of(request.user))
+
+    def get_search_results(self, request, queryset, search_term):
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "autocomplete":
+            queryset = self.choices_in_scope(queryset, scope_of(request.user))
+        return super().get_search_results(request, queryset, search_term)
+
+    def _may_edit(self, request, obj=None):
+        scope = scope_of(request.user)
+        if self.regional_edits_only and not scope.everything:
+            return False
+        return obj is None or scope.everything or self.may_change(obj, scope)
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and self._may_edit(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Out of scope or missing: the same answer, which tells nothing of the row.
+        raise Http404(f"Aucun(e) {opts.verbose_name} de ce numéro dans votre territoire.")
+
+    def check_history_scope(self, request, object_id):
+        """A history page or a version: of a row in scope, or of a deleted row whose
+        last version was."""
+        scope = scope_of(request.user)
+        if scope.everything or not self.is_scoped():
+            return
+        pk_name = self.model._meta.pk.attname
+        if self.get_queryset(request).filter(**{pk_name: object_id}).exists():
+            return
+        if not self.model._default_manager.filter(**{pk_name: object_id}).exists():
+            last = (
+                self.model.history.filter(**{pk_name: object_id})
+                .order_by("-history_date", "-history_id")
+                .first()
+            )
+            if last is not None and self.history_in_scope(last, scope):
+                return
+        raise Http404
+
+
+class ReadOnlyHistoryAdmin(ScopedAdminMixin, FoldedSearchMixin, SimpleHistoryAdmin):
     """SimpleHistoryAdmin whose history can be read, never reverted; its search box
-    forgives accents and case (FoldedSearchMixin)."""
+    forgives accents and case (FoldedSearchMixin); what it shows and changes is the
+    user's territory's (ScopedAdminMixin)."""
 
     def revert_disabled(self, request, obj=None):
         return True
@@ -77,6 +180,7 @@ class ReadOnlyHistoryAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         self._check_id(self.model, object_id)
+        self.check_history_scope(request, unquote(object_id))
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
@@ -86,6 +190,7 @@ class ReadOnlyHistoryAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
             )
         self._check_id(self.model, object_id)
         self._check_id(self.model.history.model, version_id)
+        self.check_history_scope(request, unquote(object_id))
         request.history_read_only = True
         return super().history_form_view(request, object_id, version_id, extra_context)
 

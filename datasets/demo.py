@@ -27,7 +27,7 @@ from simple_history.utils import bulk_create_with_history
 from tqdm import tqdm
 
 from actors.models import Actor, Forum, Membership
-from actors.roles import AGENTS, MANAGERS, setup_roles
+from actors.roles import AGENTS, MANAGERS, attach_to_territory, find_territory, setup_roles
 from commitments.models import CANCELLED_REASON, Commitment, Delivery
 from datasets.forum_2020 import FORUM_SLUG
 from public.cache import figures_changed
@@ -45,10 +45,14 @@ DEMO_REASON = "Données fictives de démonstration (load_demo)"
 # (username, first name, last name, role)
 DEMO_ACCOUNTS = [
     ("agent.demo", "Agathe", "Agent (démo)", AGENTS),
+    ("agent.nord", "Nadia", "Agente du Nord (démo)", AGENTS),
     ("gestionnaire.demo", "Gaston", "Gestionnaire (démo)", MANAGERS),
     ("referent.a", "Alice", "Référente A (démo)", None),
     ("referent.b", "Bruno", "Référent B (démo)", None),
 ]
+# The staff's territories (actors.scopes), by code: the regional team sees everything,
+# the Nord agent only the Nord (where referent.b's actor is).
+DEMO_TERRITORIES = {"agent.demo": "32", "agent.nord": "59", "gestionnaire.demo": "32"}
 
 _KINDS = [
     (Actor.Kind.ASSOCIATION, "Association", False),
@@ -412,6 +416,9 @@ def _demo_accounts(actors):
         user.save()
         if role is not None:
             user.groups.add(groups[role])
+            territory = find_territory(DEMO_TERRITORIES[username])
+            if territory is not None:
+                attach_to_territory(user, territory)
     users = {u.username: u for u in User.objects.filter(username__in=["referent.a", "referent.b"])}
     bulk_create_with_history(
         [

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from actors.scopes import scope_of
 from reports.exports import EXPORTERS, PERMISSION
 from reports.responses import csv_response
 
@@ -21,4 +22,6 @@ class ExportSelectionMixin:
 
     @admin.action(description="Exporter la sélection (CSV pour Excel)")
     def export_selection(self, request, queryset):
-        return csv_response(request, EXPORTERS[self.exporter_name], queryset, "excel")
+        exporter = EXPORTERS[self.exporter_name]
+        selection = exporter.for_selection(queryset, scope_of(request.user))
+        return csv_response(request, exporter, selection, "excel")

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from actors.scopes import scope_of
 from reports.imports import MAX_BYTES, ImportFileError
 from reports.models import PendingImport
 from strategy.units import is_plural
@@ -67,7 +68,7 @@ class ImportMixin:
     def import_view(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        importer = self.importer_class()
+        importer = self.importer_class(scope_of(request.user))
         form = ImportForm()
         if request.method == "POST" and "token" in request.POST:
             return self._confirm(request, importer, request.POST["token"])

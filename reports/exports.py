@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, NullIf, Round
 
 from actors.models import Actor
+from actors.scopes import EVERYTHING, StaffScope, territory_filter
 from commitments.models import Commitment, Delivery, delivery_rate
 from reports.export_sql import Line, NumberCell, TextCell, WrittenCell, copy_lines
 from reports.export_writers import (
@@ -147,9 +148,12 @@ class ReportFilters:
     status: str | None = None
     # "public": only the commitments the public pages show; "all": public or not.
     visibility: str = ALL
+    # Whose reports: a member of staff's territory (actors.scopes); the command line's
+    # are the whole region's.
+    scope: StaffScope = EVERYTHING
 
     def commitments(self):
-        queryset = Commitment.objects.filtered(
+        queryset = Commitment.objects.in_scope(self.scope).filtered(
             year=self.year, territory=self.territory, issue=self.issue, measure=self.measure
         )
         if self.visibility == PUBLIC:
@@ -208,6 +212,10 @@ class Exporter:
 
     def count(self, filters: ReportFilters) -> int:
         return self.queryset(filters).count()
+
+    def for_selection(self, queryset, scope) -> QuerySet:
+        """Rows selected in the admin (already in the user's scope), ready for rows()."""
+        return queryset
 
     def rows(self, queryset) -> Iterator[list]:
         getters = [column.getter() for column in self.columns]
@@ -464,8 +472,15 @@ class ActorsExporter(Exporter):
     ]
 
     def queryset(self, filters):
-        actors = Actor.objects.filtered(kind=filters.actor_kind, territory=filters.territory)
-        return actors.annotate(commitment_count=_commitment_count(filters.visibility))
+        actors = Actor.objects.in_scope(filters.scope).filtered(
+            kind=filters.actor_kind, territory=filters.territory
+        )
+        return actors.annotate(
+            commitment_count=_commitment_count(filters.visibility, filters.scope)
+        )
+
+    def for_selection(self, queryset, scope):
+        return queryset.annotate(commitment_count=_commitment_count(ALL, scope))
 
     # Written in Python: with its commitment count, Django would group by every written
     # cell; and the directory is small.
@@ -479,9 +494,11 @@ class ActorsExporter(Exporter):
         return self.ordered(queryset).values(*self.FIELDS).iterator(chunk_size=CHUNK)
 
 
-def _commitment_count(visibility):
-    """An actor's counted (not cancelled) commitments, public ones only if so asked."""
+def _commitment_count(visibility, scope=EVERYTHING):
+    """An actor's counted (not cancelled) commitments, public ones only if so asked, in
+    the scope's territory."""
     counted = ~Q(commitments__status=Commitment.Status.CANCELLED)
+    counted &= territory_filter(scope, "commitments__territory")
     if visibility == PUBLIC:
         counted &= Q(commitments__is_public=True)
     return Count("commitments", filter=counted)

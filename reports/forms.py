@@ -2,6 +2,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from actors.models import Actor
+from actors.scopes import EVERYTHING
 from commitments.models import Commitment
 from reports.exports import ALL, VISIBILITIES, ReportFilters
 from strategy.models import Issue, Measure, Territory
@@ -49,9 +50,16 @@ class ReportFilterForm(DsfrBaseForm):
         help_text="Les pages publiques ne montrent que les engagements publics.",
     )
 
+    def __init__(self, *args, scope=EVERYTHING, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One's own territory and those it contains; any other is refused as unknown.
+        self.scope = scope
+        self.fields["territory"].queryset = scope.territories().for_choices()
+
     def filters(self):
         data = self.cleaned_data
         return ReportFilters(
+            scope=self.scope,
             issue=data.get("issue"),
             measure=data.get("measure"),
             territory=data.get("territory"),

@@ -24,6 +24,7 @@ from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from actors.models import Actor
+from actors.scopes import EVERYTHING
 from actors.validators import validate_siret
 from commitments.models import MAX_YEAR, MIN_YEAR, Commitment
 from public.cache import figures_changed
@@ -406,6 +407,22 @@ class Importer:
     required = ()
     writable = ()  # model fields an update may change
 
+    def __init__(self, scope=EVERYTHING):
+        # A member of staff imports into their territory only (actors.scopes): a row
+        # outside it is an error on that row.
+        self.scope = scope
+
+    def out_of_scope(self, planned, column, territory):
+        """Whether `territory` is outside the importer's scope; if so, the row says so."""
+        if self.scope.covers(territory.pk):
+            return False
+        planned.error(
+            column,
+            f"Le territoire « {territory.name} » est hors de votre territoire "
+            f"({self.scope.label}) : vous n'y importez rien.",
+        )
+        return True
+
     @property
     def accepted(self):
         return self.exporter.headers
@@ -533,7 +550,8 @@ class CommitmentImporter(Importer):
         names = {_text(cells.get("acteur")).lower() for _line, cells in rows}
         self.actors_by_slug = {}
         self.actors_by_name = {}
-        for actor in Actor.objects.filter(slug__in=slugs) | Actor.objects.filter(
+        visible = Actor.objects.in_scope(self.scope)
+        for actor in visible.filter(slug__in=slugs) | visible.filter(
             name__in=[_text(cells.get("acteur")) for _line, cells in rows]
         ):
             self.actors_by_slug[actor.slug.lower()] = actor
@@ -547,11 +565,12 @@ class CommitmentImporter(Importer):
                     ids.add(parse_int(cells.get("id")))
             except ValueError:
                 pass
-        self.by_id = Commitment.objects.in_bulk(ids)
+        in_scope = Commitment.objects.in_scope(self.scope)
+        self.by_id = in_scope.in_bulk(ids)
         actor_ids = [a.pk for a in self.actors_by_slug.values()]
         self.by_key = {
             (c.actor_id, c.measure_id, c.territory_id, c.year, c.title): c
-            for c in Commitment.objects.filter(actor_id__in=actor_ids)
+            for c in in_scope.filter(actor_id__in=actor_ids)
         }
 
     def _actor(self, planned, cells):
@@ -589,6 +608,8 @@ class CommitmentImporter(Importer):
             planned.error("mesure", f"Mesure inconnue « {_text(cells.get('mesure'))} ».")
         actor = self._actor(planned, cells)
         territory = self._territory(planned, cells)
+        if territory is not None:
+            self.out_of_scope(planned, "code_territoire", territory)
         parsers = {
             "annee": ("year", parse_int),
             "prevu": ("planned_amount", parse_decimal),
@@ -680,6 +701,7 @@ class ActorImporter(Importer):
 
     def prepare(self, rows):
         self.by_slug = {actor.slug: actor for actor in Actor.objects.all()}
+        self.editable = set(Actor.objects.editable_in(self.scope).values_list("pk", flat=True))
         self.by_id = {actor.pk: actor for actor in self.by_slug.values()}
         self.sirets = {actor.siret: actor.pk for actor in self.by_slug.values() if actor.siret}
         self.territories = list(Territory.objects.all())
@@ -724,10 +746,17 @@ class ActorImporter(Importer):
                 matches = [t for t in matches if t.name.lower() == territory_name.lower()]
             if len(matches) == 1:
                 values["territory"] = matches[0]
+                self.out_of_scope(planned, "code_territoire", matches[0])
             else:
                 planned.error(
                     "code_territoire", f"Territoire inconnu « {code or territory_name} »."
                 )
+        elif not self.scope.everything:
+            planned.error(
+                "code_territoire",
+                f"Le territoire est obligatoire : indiquez celui de l'acteur ({self.scope.label} "
+                "ou un territoire qu'il contient).",
+            )
         elif "code_territoire" in cells or "territoire" in cells:
             values["territory"] = None
         for column, name in (
@@ -778,6 +807,13 @@ class ActorImporter(Importer):
         else:
             obj = self.by_slug.get(values["slug"])
         planned.key = ("slug", values["slug"])
+        if obj is not None and obj.pk not in self.editable:
+            planned.error(
+                "slug",
+                f"L'acteur « {obj.name} » relève d'un autre territoire que le vôtre "
+                f"({self.scope.label}) : son équipe seule le modifie.",
+            )
+            return
         siret = values.get("siret")
         if siret:
             owner = self.sirets.get(siret)

@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from actors.scopes import scope_of
 from reports.export_writers import DIALECTS
 from reports.exports import EXPORTERS, PERMISSION, ReportFilters
 from reports.forms import ReportFilterForm
@@ -22,9 +23,10 @@ def _bad_request(message):
 @permission_required(PERMISSION, raise_exception=True)
 @require_safe
 def index(request):
-    form = ReportFilterForm(request.GET or None)
+    scope = scope_of(request.user)
+    form = ReportFilterForm(request.GET or None, scope=scope)
     valid = form.is_valid() if form.is_bound else True
-    filters = form.filters() if form.is_bound and valid else ReportFilters()
+    filters = form.filters() if form.is_bound and valid else ReportFilters(scope=scope)
     reports = [
         {"exporter": exporter, "count": exporter.count(filters)} for exporter in EXPORTERS.values()
     ]
@@ -36,6 +38,7 @@ def index(request):
             "form": form,
             "valid": valid,
             "reports": reports,
+            "scope": scope,
             "query": request.GET.urlencode(),
             "breadcrumb_data": {"current": "Rapports"},
         },
@@ -50,7 +53,9 @@ def download(request, name, extension):
     exporter = EXPORTERS.get(name)
     if exporter is None:
         raise Http404("Rapport inconnu")
-    form = ReportFilterForm({k: v for k, v in request.GET.items() if k != "dialect"})
+    form = ReportFilterForm(
+        {k: v for k, v in request.GET.items() if k != "dialect"}, scope=scope_of(request.user)
+    )
     if not form.is_valid():
         return _bad_request(form.error_text())
     queryset = exporter.queryset(form.filters())

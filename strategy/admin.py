@@ -8,12 +8,18 @@ from strategy.models import Issue, Measure, Territory
 
 @admin.register(Territory)
 class TerritoryAdmin(ReadOnlyHistoryAdmin):
+    # Every territory is shown (the public pages show them all); a commitment or an actor
+    # is attached only to one's own territory or those it contains.
+    regional_edits_only = True
     list_display = ["name", "level", "code", "parent"]
     list_filter = ["level"]
     list_select_related = ["parent"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
+
+    def choices_in_scope(self, queryset, scope):
+        return queryset.filter(pk__in=scope.territories())
 
 
 class MeasureInline(admin.TabularInline):
@@ -25,6 +31,7 @@ class MeasureInline(admin.TabularInline):
 
 @admin.register(Issue)
 class IssueAdmin(ReadOnlyHistoryAdmin):
+    regional_edits_only = True
     list_display = ["name", "position", "measure_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -40,6 +47,7 @@ class IssueAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(Measure)
 class MeasureAdmin(UnitTotalsMixin, ReadOnlyHistoryAdmin):
+    regional_edits_only = True
     totals_grouping = "measure"
     list_display = ["name", "issue", "unit", "unit_totals_display"]
     list_filter = ["issue", "unit"]

@@ -27,6 +27,19 @@ class TerritoryQuerySet(models.QuerySet):
         )
         return self.filter(pk__in=descendants)
 
+    def containing(self, territory_id):
+        """This territory and every territory that contains it, up to the region."""
+        table = connection.ops.quote_name(Territory._meta.db_table)
+        ancestors = RawSQL(
+            "WITH RECURSIVE containing_territory(id, parent_id) AS ("
+            f"SELECT id, parent_id FROM {table} WHERE id = %s "
+            f"UNION SELECT t.id, t.parent_id FROM {table} t "
+            "JOIN containing_territory c ON t.id = c.parent_id"
+            ") SELECT id FROM containing_territory",
+            [territory_id],
+        )
+        return self.filter(pk__in=ancestors)
+
     def for_choices(self):
         """Drop-down order: the region, then the others by name in French order."""
         return self.order_by(models.F("parent_id").asc(nulls_first=True), Fold("name"), "pk")

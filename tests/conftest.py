@@ -1,8 +1,7 @@
 import pytest
-from django.contrib.auth.models import Group
 
 from actors.roles import AGENTS, MANAGERS, setup_roles
-from tests.factories import ActorFactory, MembershipFactory, UserFactory
+from tests.factories import ActorFactory, MembershipFactory, UserFactory, staff_member
 
 
 @pytest.fixture
@@ -12,16 +11,14 @@ def roles(db):
 
 @pytest.fixture
 def staff_agent(roles):
-    user = UserFactory(username="agent", is_staff=True)
-    user.groups.add(Group.objects.get(name=AGENTS))
-    return user
+    """An agent of the regional team: it sees everything."""
+    return staff_member("agent", AGENTS)
 
 
 @pytest.fixture
 def manager(roles):
-    user = UserFactory(username="gestionnaire", is_staff=True)
-    user.groups.add(Group.objects.get(name=MANAGERS))
-    return user
+    """A manager of the regional team."""
+    return staff_member("gestionnaire", MANAGERS)
 
 
 @pytest.fixture

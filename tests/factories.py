@@ -3,8 +3,10 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from actors.models import Actor, Forum, Membership
+from actors.roles import attach_to_territory
 from commitments.models import Commitment, Delivery
 from strategy.models import Issue, Measure, Territory
 from strategy.units import Unit
@@ -97,3 +99,22 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
     commitment = factory.SubFactory(CommitmentFactory)
     date = datetime.date(2021, 6, 1)
     amount = Decimal(100)
+
+
+def region():
+    """The region, as load_forum makes it: the regional team's territory."""
+    territory, _ = Territory.objects.get_or_create(
+        level=Territory.Level.REGION,
+        code="32",
+        defaults={"name": "Hauts-de-France", "slug": "hauts-de-france"},
+    )
+    return territory
+
+
+def staff_member(username, group_name, territory=None, **kwargs):
+    """A member of the prefecture's staff in a role's group (setup_roles must have run),
+    attached to `territory` (the region, so the regional team, by default)."""
+    user = UserFactory(username=username, is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=group_name))
+    attach_to_territory(user, territory or region())
+    return user

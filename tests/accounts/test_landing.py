@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from accounts.landing import review_queue_url
-from actors.roles import AGENTS, MANAGERS
-from tests.factories import ActorFactory, MembershipFactory, UserFactory
+from actors.roles import AGENTS, MANAGERS, attach_to_territory
+from tests.factories import ActorFactory, MembershipFactory, UserFactory, region
 from tests.helpers import count_queries, text_of
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +180,7 @@ def test_the_login_page_costs_anonymous_visitors_no_query(client, db):
 def test_a_managers_group_gives_the_reports_home_whoever_holds_it(client, roles):
     user = UserFactory(username="nouveau", is_staff=True)
     user.groups.add(Group.objects.get(name=MANAGERS))
+    attach_to_territory(user, region())
     assert log_in(client, "nouveau") == reverse("reports:index")
     user.groups.set([Group.objects.get(name=AGENTS)])
     client.logout()

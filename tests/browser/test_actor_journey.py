@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 
-from actors.roles import AGENTS, setup_roles
+from actors.roles import AGENTS, attach_to_territory, setup_roles
 from commitments.models import Commitment
 from datasets.forum_2020 import load_forum
 from strategy.models import Measure
-from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory
+from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory, region
 from tests.helpers import main_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,6 +26,7 @@ def setting():
     MembershipFactory(actor=actor, user=contact)
     agent = UserFactory(username="agathe", is_staff=True, email="agathe@exemple.org")
     agent.groups.add(Group.objects.get(name=AGENTS))
+    attach_to_territory(agent, region())
     commitment = CommitmentFactory(
         actor=actor,
         measure=Measure.objects.get(slug="places-hebergement-urgence"),

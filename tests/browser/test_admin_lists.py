@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from actors.roles import AGENTS
-from tests.factories import UserFactory
+from actors.roles import AGENTS, attach_to_territory
+from tests.factories import UserFactory, region
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,6 +31,7 @@ def test_the_commitment_and_delivery_lists_fit_1280_px_with_the_demo(page, scree
     call_command("load_demo", verbosity=0)
     agent = UserFactory(username="agathe", is_staff=True)
     agent.groups.add(Group.objects.get(name=AGENTS))
+    attach_to_territory(agent, region())
     page.goto("/admin/login/")
     page.fill("#id_username", "agathe")
     page.fill("#id_password", "mot-de-passe-de-test")

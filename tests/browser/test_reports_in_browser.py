@@ -7,10 +7,10 @@ import pytest
 from django.contrib.auth.models import Group
 from openpyxl import load_workbook
 
-from actors.roles import MANAGERS, setup_roles
+from actors.roles import MANAGERS, attach_to_territory, setup_roles
 from datasets.forum_2020 import load_forum
 from tests.browser.test_public_pages_in_browser import serious_violations
-from tests.factories import UserFactory
+from tests.factories import UserFactory, region
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,6 +21,7 @@ def manager_page(page):
     load_forum()
     user = UserFactory(username="gaston", is_staff=True)
     user.groups.add(Group.objects.get(name=MANAGERS))
+    attach_to_territory(user, region())
     page.goto("/comptes/connexion/")
     page.get_by_label("Identifiant ou adresse électronique").fill("gaston")
     page.get_by_label("Mot de passe").fill("mot-de-passe-de-test")

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import RequestFactory
 
-from actors.roles import AGENTS, setup_roles
+from actors.roles import AGENTS, attach_to_territory, setup_roles
 from commitments.models import Delivery
 from commitments.notifications import notify_reported
 from strategy.units import Unit
@@ -20,6 +20,7 @@ from tests.factories import (
     MeasureFactory,
     MembershipFactory,
     UserFactory,
+    region,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,6 +36,7 @@ def reported():
     MembershipFactory(actor=actor, user=contact)
     agent = UserFactory(username="agathe", is_staff=True, email="agathe@exemple.org")
     agent.groups.add(Group.objects.get(name=AGENTS))
+    attach_to_territory(agent, region())
     commitment = CommitmentFactory(
         actor=actor,
         measure=MeasureFactory(unit=Unit.PLACES),

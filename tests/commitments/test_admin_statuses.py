@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 JUNE_2021 = datetime.date(2021, 6, 1)
 CHANGELIST = reverse("admin:commitments_commitment_changelist")
 Status = Commitment.Status
-QUERIES = 12  # the commitment list and its totals, whatever its rows, with or without the filter
+QUERIES = 13  # the commitment list and its totals, whatever its rows, with or without the filter
 
 
 @pytest.fixture

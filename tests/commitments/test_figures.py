@@ -13,6 +13,7 @@ from commitments.models import Commitment, delivery_rate
 from reports.exports import Rate
 from strategy.models import Territory
 from strategy.units import Unit, format_rate
+from tests import factories
 from tests.factories import (
     ActorFactory,
     CommitmentFactory,
@@ -90,7 +91,7 @@ def test_reports_and_totals_give_the_same_rate_for_a_tie(client, manager):
 @pytest.fixture
 def region():
     """Hauts-de-France > Nord > Métropole, and Somme; commitments at every level."""
-    region = TerritoryFactory(name="Hauts-de-France", slug="hdf", level=Territory.Level.REGION)
+    region = factories.region()  # the regional team's territory, made once
     nord = TerritoryFactory(name="Nord", slug="nord", parent=region)
     somme = TerritoryFactory(name="Somme", slug="somme", parent=region)
     metropole = TerritoryFactory(
@@ -162,7 +163,7 @@ def test_the_issue_page_shows_the_breakdown_and_its_total_equals_the_dashboards(
     assert "Échelon régional 1 500 000 € 1 500 000 € 100 %" in page
     assert "Total Hauts-de-France 2 100 000 € 1 575 000 € 75 %" in page
     assert "Total Hauts-de-France 3 040 places 3 010 places 99 %" in page
-    dashboard = client.get("/", {"territory": "hdf"})
+    dashboard = client.get("/", {"territory": "hauts-de-france"})
     overall = {row["unit"]: row["planned"] for row in dashboard.context["overall"]}
     assert overall == {Unit.EUROS: Decimal(2_100_000), Unit.PLACES: Decimal(3040)}
     nord = text_of(client.get("/enjeux/urgence/", {"territory": "nord"}))

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actors.models import Actor, Membership
-from actors.roles import AGENTS, MANAGERS, setup_roles
+from actors.roles import AGENTS, MANAGERS, attach_to_territory, setup_roles
 from commitments.models import Commitment, Delivery
-from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory
+from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory, region
 from tests.helpers import text_of
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,9 @@ def staff():
         "superuser": UserFactory(username="root", is_staff=True, is_superuser=True),
     }
     users["manager"].groups.add(Group.objects.get(name=MANAGERS))
+    attach_to_territory(users["manager"], region())
     users["agent"].groups.add(Group.objects.get(name=AGENTS))
+    attach_to_territory(users["agent"], region())
     return users
 
 

@@ -14,10 +14,10 @@ from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actors.models import Actor
-from actors.roles import AGENTS, MANAGERS, setup_roles
+from actors.roles import AGENTS, MANAGERS, attach_to_territory, setup_roles
 from commitments.models import Commitment
 from datasets.forum_2020 import load_forum
-from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory
+from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory, region
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,9 @@ def world():
         "superuser": UserFactory(username="root", is_staff=True, is_superuser=True),
     }
     users["manager"].groups.add(Group.objects.get(name=MANAGERS))
+    attach_to_territory(users["manager"], region())
     users["agent"].groups.add(Group.objects.get(name=AGENTS))
+    attach_to_territory(users["agent"], region())
     commitment = CommitmentFactory(actor=actor_a, year=2021, is_public=False)
     delivery = commitment.report_delivery(
         amount=Decimal(1), date=datetime.date(2021, 2, 1), by=users["contact_a"]

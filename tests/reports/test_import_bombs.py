@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actors.models import Actor
-from actors.roles import AGENTS
+from actors.roles import AGENTS, attach_to_territory
 from commitments.models import Commitment
 from datasets.forum_2020 import load_forum
-from tests.factories import UserFactory
+from tests.factories import UserFactory, region
 from tests.helpers import text_of
 from tests.reports import bombs
 
@@ -254,6 +254,7 @@ def test_another_agent_cannot_confirm_my_preview(staff_client, forum):
     token = preview(staff_client)
     other = UserFactory(username="autre.agent", is_staff=True)
     other.groups.add(Group.objects.get(name=AGENTS))
+    attach_to_territory(other, region())
     client = Client()
     client.force_login(other)
     response = client.post(reverse(COMMITMENTS_IMPORT), {"token": token}, follow=True)

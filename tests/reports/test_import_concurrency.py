@@ -10,10 +10,10 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
-from actors.roles import AGENTS, setup_roles
+from actors.roles import AGENTS, attach_to_territory, setup_roles
 from commitments.models import Commitment
 from datasets.forum_2020 import load_forum
-from tests.factories import UserFactory
+from tests.factories import UserFactory, region
 from tests.helpers import postgresql_only
 
 pytestmark = [
@@ -33,6 +33,7 @@ def test_two_concurrent_confirmations_of_one_preview_import_once():
     load_forum()
     agent = UserFactory(username="agent", is_staff=True)
     agent.groups.add(Group.objects.get(name=AGENTS))
+    attach_to_territory(agent, region())
     first = Client()
     first.force_login(agent)
     file = io.BytesIO(CONTENT)
