@@ -31,7 +31,8 @@ run: demo
 	@echo "  Suivi de la stratégie pauvreté : http://127.0.0.1:$(PORT)/"
 	@echo "  Administration                 : http://127.0.0.1:$(PORT)/admin/"
 	@echo "  Comptes de démonstration, mot de passe « demo-pauvrete-2020 » :"
-	@echo "    agent.demo (agent de la préfecture), gestionnaire.demo (gestionnaire),"
+	@echo "    agent.demo (agent de la préfecture, équipe régionale), agent.nord (équipe du Nord),"
+	@echo "    gestionnaire.demo (gestionnaire),"
 	@echo "    referent.a et referent.b (référents de deux acteurs fictifs)"
 	@echo ""
 	DEBUG=$${DEBUG:-on} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

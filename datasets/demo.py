@@ -51,7 +51,7 @@ DEMO_ACCOUNTS = [
     ("referent.b", "Bruno", "Référent B (démo)", None),
 ]
 # The staff's territories (actors.scopes), by code: the regional team sees everything,
-# the Nord agent only the Nord (where referent.b's actor is).
+# the Nord agent only the Nord (where referent.a's actor is).
 DEMO_TERRITORIES = {"agent.demo": "32", "agent.nord": "59", "gestionnaire.demo": "32"}
 
 _KINDS = [

@@ -1,6 +1,7 @@
 from django import template
 from django.contrib import admin
 
+from actors.scopes import scope_of
 from commitments.models import Delivery
 
 register = template.Library()
@@ -10,7 +11,10 @@ register = template.Library()
 def review_queue(context):
     """On the admin index, for those who review deliveries: how many wait, and since when.
     Counted through the delivery admin's own queryset, so that it counts what its list
-    shows to this user."""
+    shows to this user; with the territory the user works on (actors.scopes)."""
     model_admin = admin.site._registry.get(Delivery)
     request = context["request"]
-    return {"queue": model_admin.queue_summary(request) if model_admin else None}
+    return {
+        "queue": model_admin.queue_summary(request) if model_admin else None,
+        "scope": scope_of(request.user),
+    }

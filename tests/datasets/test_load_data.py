@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from actors.models import Actor, Forum, Membership
+from actors.scopes import scope_of
 from commitments.models import Commitment, Delivery
 from datasets.demo import DEMO_REASON
 from strategy.models import Issue, Measure, Territory
@@ -131,6 +132,23 @@ def test_load_demo_creates_the_demo_accounts():
     contacts = Membership.objects.filter(user__username__in=["referent.a", "referent.b"])
     assert contacts.count() == 2
     assert all(m.actor.commitments.exists() for m in contacts)
+
+
+def test_the_demo_has_a_regional_team_and_a_departmental_agent_of_the_nord():
+    call_command("setup_roles", verbosity=0)
+    call_command("load_forum", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    users = {u.username: u for u in get_user_model().objects.all()}
+    assert scope_of(users["agent.demo"]).everything
+    assert scope_of(users["gestionnaire.demo"]).everything
+    nord = scope_of(users["agent.nord"])
+    assert not nord.everything and nord.territory.slug == "nord"
+    assert users["agent.nord"].has_perm("commitments.change_delivery")
+    # The Nord agent has something to review: referent.a's actor is in the Nord.
+    referent_a = Membership.objects.get(user__username="referent.a").actor
+    assert Actor.objects.in_scope(nord).filter(pk=referent_a.pk).exists()
+    assert Commitment.objects.in_scope(nord).filter(actor=referent_a).exists()
+    assert Commitment.objects.in_scope(nord).count() < Commitment.objects.count()
 
 
 def test_load_demo_gives_the_demo_staff_their_roles_even_before_setup_roles():
