@@ -776,11 +776,14 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
             # what is validated, or nothing is.
             lock_commitments([delivery.commitment_id])
             current = Delivery.objects.get(pk=delivery.pk)
-            if seen is not None and seen != declared_version(current):
+            if seen != declared_version(current):
+                # Also without the version seen: only the desk's form posts here, with it.
                 self.message_user(
                     request,
                     f"{current} : le référent a modifié sa déclaration depuis que vous "
-                    "l'avez affichée. Vérifiez-la avant de la valider.",
+                    "l'avez affichée. Vérifiez-la avant de la valider."
+                    if seen
+                    else f"{current} : validez-la depuis sa page, qui montre ce que vous validez.",
                     messages.ERROR,
                 )
                 return self._after_review(current, 0)

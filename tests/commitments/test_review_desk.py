@@ -11,6 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from commitments.admin import declared_version
 from commitments.models import Commitment, Delivery
 from strategy.units import Unit
 from tests.factories import CommitmentFactory, MeasureFactory, UserFactory
@@ -60,6 +61,11 @@ def desk(delivery):
 
 def validate_url(delivery):
     return reverse("admin:commitments_delivery_validate", args=[delivery.pk])
+
+
+def seen(delivery):
+    """What the desk's Valider posts: the version of the declaration it shows."""
+    return {"seen": declared_version(Delivery.objects.get(pk=delivery.pk))}
 
 
 def return_url(delivery):
@@ -170,7 +176,7 @@ def test_valider_validates_through_the_domain_mails_the_contact_and_goes_to_the_
     staff_client, staff_agent, waiting, commitment, contact, on_commit
 ):
     with on_commit():
-        response = staff_client.post(validate_url(waiting[0]))
+        response = staff_client.post(validate_url(waiting[0]), seen(waiting[0]))
     assert response.status_code == 302 and response["Location"] == QUEUE
     assert status_of(waiting[0]) == Delivery.Status.VALIDATED
     waiting[0].refresh_from_db()
@@ -237,6 +243,18 @@ def test_renvoyer_with_a_reason_too_long_keeps_what_was_typed_and_saves_nothing(
     assert status_of(waiting[0]) == Delivery.Status.REPORTED
 
 
+def test_valider_without_the_version_seen_validates_nothing_and_says_where_to_validate(
+    staff_client, waiting, commitment, on_commit
+):
+    with on_commit():
+        response = staff_client.post(validate_url(waiting[0]), follow=True)
+    assert response.redirect_chain[-1][0] == desk(waiting[0])
+    assert "validez-la depuis sa page" in texts(response)[0]
+    assert status_of(waiting[0]) == Delivery.Status.REPORTED
+    assert delivered(commitment) == Decimal(10)
+    assert mail.outbox == []
+
+
 def test_a_get_writes_nothing_valider_answers_405_renvoyer_shows_its_form(staff_client, waiting):
     assert staff_client.get(validate_url(waiting[0])).status_code == 405
     response = staff_client.get(return_url(waiting[0]))
@@ -253,7 +271,9 @@ def test_a_delivery_no_longer_waiting_gets_a_french_message_never_a_500(
     waiting[0].validate(by=staff_agent)
     address = validate_url(waiting[0]) if action == "validate" else return_url(waiting[0])
     with on_commit():
-        response = staff_client.post(address, {"reason": "Trop tard"}, follow=True)
+        response = staff_client.post(
+            address, {"reason": "Trop tard"} | seen(waiting[0]), follow=True
+        )
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == desk(waiting[0])
     [message] = texts(response)
@@ -266,7 +286,7 @@ def test_valider_on_a_cancelled_commitment_is_refused_with_the_domain_s_message(
     staff_client, waiting, commitment
 ):
     Commitment.objects.filter(pk=commitment.pk).update(status=Commitment.Status.CANCELLED)
-    response = staff_client.post(validate_url(waiting[0]), follow=True)
+    response = staff_client.post(validate_url(waiting[0]), seen(waiting[0]), follow=True)
     assert "Cet engagement est annulé" in texts(response)[0]
     assert status_of(waiting[0]) == Delivery.Status.REPORTED
 
