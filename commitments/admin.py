@@ -20,6 +20,7 @@ from django.utils.timesince import timesince
 
 from commitments.admin_totals import (
     CommitmentsAwaitingReviewFilter,
+    DeliveryTotalsChangeList,
     FilteredTotalsChangeList,
     WithinTerritoryFilter,
 )
@@ -531,6 +532,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
     pour correction (validate_view, return_view), which go through the domain's methods
     and e-mail the contact, as the list's actions do."""
 
+    change_list_template = "admin/commitments/delivery/change_list.html"
     # Fits 1 280 px: long names are cut, with the whole text on hover.
     form = DeliveryAdminForm
     list_display = [
@@ -604,6 +606,9 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
 
     def history_in_scope(self, record, scope):
         return Commitment.objects.in_scope(scope).filter(pk=record.commitment_id).exists()
+
+    def get_changelist(self, request, **kwargs):
+        return DeliveryTotalsChangeList
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))

@@ -31,6 +31,16 @@ class FilteredTotalsChangeList(ChangeList):
         self.unit_totals_count = sum(row["count"] for row in self.unit_totals)
 
 
+class DeliveryTotalsChangeList(ChangeList):
+    """A delivery list with, per unit, the count and amount of every listed row (all its
+    pages, with its filters and search) and the validated part. One query."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.unit_totals = self.queryset.totals_by_unit()
+        self.unit_totals_count = sum(row["count"] for row in self.unit_totals)
+
+
 class WithinTerritoryFilter(admin.SimpleListFilter):
     """A territory with every territory it contains, at any depth, as everywhere else."""
 

@@ -703,6 +703,38 @@ class DeliveryQuerySet(models.QuerySet):
         """{"count": deliveries awaiting review, "oldest": when the oldest was reported}."""
         return self.awaiting_review().aggregate(count=Count("pk"), oldest=Min("reported_at"))
 
+    def totals_by_unit(self) -> list[dict]:
+        """Per unit of their measures, in the units' order: how many deliveries, their
+        amount, and how much of it counts (validated, on a commitment not cancelled, as
+        a commitment's delivered amount). One query."""
+        rows = (
+            self.order_by()
+            .values(unit=models.F("commitment__measure__unit"))
+            .annotate(
+                count=Count("pk"),
+                total=Sum("amount", default=Decimal(0)),
+                validated_total=Sum(
+                    "amount",
+                    filter=Q(status=Delivery.Status.VALIDATED)
+                    & ~Q(commitment__status=Commitment.Status.CANCELLED),
+                    default=Decimal(0),
+                ),
+            )
+        )
+        order = [unit for unit, _label in Unit.choices]
+        return sorted(
+            (
+                {
+                    "unit": row["unit"],
+                    "count": row["count"],
+                    "amount": _as_amount(row["total"]),
+                    "validated": _as_amount(row["validated_total"]),
+                }
+                for row in rows
+            ),
+            key=lambda row: order.index(row["unit"]),
+        )
+
     def with_list_related_data(self):
         return self.select_related(
             "commitment__actor", "commitment__measure", "reported_by", "reviewed_by"

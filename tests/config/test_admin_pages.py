@@ -37,7 +37,9 @@ PINNED = {
     # changelist: +1, the totals of the listed rows; change: +1, the validated
     # deliveries the status choice is about (count and sum)
     "commitment": (13, 5, 11, 8),
-    "delivery": (11, 5, 6, 12),  # change: its commitment is read only, no choices to load
+    # changelist: +1, the totals per unit of the listed rows; change: its commitment is
+    # read only, no choices to load
+    "delivery": (12, 5, 6, 12),
 }
 PAGES = ["changelist", "add", "change", "history"]
 
@@ -87,7 +89,7 @@ def test_admin_page_renders_with_a_pinned_query_count(staff_client, model_name, 
 # desk: the validated delivery's change page (6) and one for the other deliveries, however
 # many (at most 20 shown); queue: the delivery changelist's; index: +1, the count waiting
 # and the oldest's date, in one aggregate.
-REVIEW_PINNED = {"desk": 7, "queue": 11, "index": 7}
+REVIEW_PINNED = {"desk": 7, "queue": 12, "index": 7}
 
 
 def review_url(page):

@@ -120,7 +120,7 @@ def test_actor_admin_lists_names_in_french_order(staff_client, named):
 
 @pytest.mark.parametrize(
     ("model_name", "pinned"),
-    [("actors_actor", 10), ("commitments_commitment", 13), ("commitments_delivery", 11)],
+    [("actors_actor", 10), ("commitments_commitment", 13), ("commitments_delivery", 12)],
 )
 def test_admin_search_costs_the_pinned_queries_of_the_plain_changelist(
     staff_client, named, model_name, pinned
