@@ -18,15 +18,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from actors.models import Membership
+from commitments.review import review_queue_url
 
 REVIEW_PERMISSION = "commitments.change_delivery"
 REPORTS_PERMISSION = "commitments.export_reports"
-
-
-def review_queue_url():
-    """The deliveries that wait for a decision, in the admin: its queue "À examiner", the
-    oldest first (commitments.admin.DeliveryAdmin.queue_url)."""
-    return reverse("admin:commitments_delivery_changelist") + "?examen=en-attente"
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from commitments.models import (
     lock_commitments,
 )
 from commitments.notifications import notify_reviewed
+from commitments.review import QUEUE_PARAMETER, QUEUE_WAITING, review_queue_url
 from config.history import ReadOnlyHistoryAdmin
 from strategy.forms import AMOUNT_FORMFIELD_OVERRIDES
 from strategy.text import Fold
@@ -468,8 +469,8 @@ class AwaitingReviewFilter(admin.SimpleListFilter):
     """The review queue: the deliveries awaiting review, the longest waiting first."""
 
     title = "À examiner"
-    parameter_name = "examen"
-    WAITING = "en-attente"
+    parameter_name = QUEUE_PARAMETER
+    WAITING = QUEUE_WAITING
 
     def lookups(self, request, model_admin):
         return [(self.WAITING, "En attente, les plus anciennes d'abord")]
@@ -663,8 +664,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
         )
 
     def queue_url(self):
-        changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
-        return f"{changelist}?{AwaitingReviewFilter.parameter_name}={AwaitingReviewFilter.WAITING}"
+        return review_queue_url()
 
     def queue_summary(self, request):
         """For the admin index: how many deliveries wait, and since when, for those who

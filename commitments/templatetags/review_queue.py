@@ -12,7 +12,7 @@ def review_queue(context):
     """On the admin index, for those who review deliveries: how many wait, and since when.
     Counted through the delivery admin's own queryset, so that it counts what its list
     shows to this user; with the territory the user works on (actors.scopes)."""
-    model_admin = admin.site._registry.get(Delivery)
+    model_admin = admin.site.get_model_admin(Delivery)
     request = context["request"]
     return {
         "queue": model_admin.queue_summary(request) if model_admin else None,

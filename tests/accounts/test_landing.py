@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from accounts.landing import review_queue_url
 from actors.roles import AGENTS, MANAGERS, attach_to_territory
+from commitments.review import review_queue_url
 from tests.factories import ActorFactory, MembershipFactory, UserFactory, region
 from tests.helpers import count_queries, text_of
 
