@@ -333,8 +333,23 @@ DELIVERY_COLUMNS = [
 DEMO_COMMENT = "Réalisation fictive (démo)."
 
 
+def _reported_at(row, now):
+    """When a demo delivery was declared: two days after its date (before its review,
+    a week after), or, for one still waiting or retracted, within the last 30 days, so
+    that the review queue shows ages. From the row alone: no random draw is added."""
+    commitment_id, date, _amount, status = row[:4]
+    if status in (Delivery.Status.REPORTED, Delivery.Status.RETRACTED):
+        hours = (commitment_id * 131 + date.toordinal() * 17) % (30 * 24)
+        return now - datetime.timedelta(hours=hours)
+    declared = datetime.datetime.combine(
+        date + datetime.timedelta(days=2), datetime.time(9), tzinfo=datetime.UTC
+    )
+    return min(declared, now)
+
+
 def _insert_deliveries(rows, *, reported_at):
-    """Rows of (commitment id, date, amount, status, reviewed at, return reason).
+    """Rows of (commitment id, date, amount, status, reviewed at, return reason); each
+    declared at _reported_at(), its history written at `reported_at` (the load).
 
     On PostgreSQL through COPY, several times faster than INSERT for the hundreds of
     thousands of rows of a large demo, then their history in one INSERT … SELECT;
@@ -344,7 +359,13 @@ def _insert_deliveries(rows, *, reported_at):
         bulk_create_with_history(
             [
                 Delivery(
-                    **dict(zip(DELIVERY_COLUMNS, (*row, DEMO_COMMENT, reported_at), strict=True))
+                    **dict(
+                        zip(
+                            DELIVERY_COLUMNS,
+                            (*row, DEMO_COMMENT, _reported_at(row, reported_at)),
+                            strict=True,
+                        )
+                    )
                 )
                 for row in rows
             ],
@@ -357,7 +378,7 @@ def _insert_deliveries(rows, *, reported_at):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
-        writer.writerow([*row, DEMO_COMMENT, reported_at.isoformat()])
+        writer.writerow([*row, DEMO_COMMENT, _reported_at(row, reported_at).isoformat()])
     buffer.seek(0)
     table = Delivery._meta.db_table
     with connection.cursor() as cursor:
