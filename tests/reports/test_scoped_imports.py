@@ -11,7 +11,7 @@ from actors.models import Actor
 from actors.roles import AGENTS, attach_to_territory
 from commitments.models import Commitment
 from datasets.forum_2020 import load_forum
-from strategy.models import Territory
+from strategy.models import Measure, Territory
 from tests.factories import ActorFactory, CommitmentFactory, staff_member
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +134,25 @@ def test_a_nord_agent_cannot_update_a_somme_commitment_by_its_id(nord_client):
     assert response.context["errors"] == [
         (2, "id", f"Aucun engagement n'a l'identifiant « {somme_commitment.pk} ».")
     ]
+    assert snapshot() == before
+
+
+def test_a_nord_agent_cannot_move_a_nord_commitment_to_somme(nord_client):
+    nord_commitment = CommitmentFactory(
+        actor=Actor.objects.get(slug=PREFECTURE),
+        measure=Measure.objects.get(slug="ecoles-ouvertes"),
+        territory=Territory.objects.get(slug="nord"),
+        year=2021,
+        title="Engagement du Nord",
+    )
+    before = snapshot()
+    response = upload(
+        nord_client,
+        "commitments_commitment",
+        "id;" + COMMITMENT_HEADER + f"{nord_commitment.pk};Écoles ouvertes;{PREFECTURE};80;"
+        "2021;Engagement du Nord;1000\r\n",
+    )
+    assert response.context["errors"] == [(2, "code_territoire", OUTSIDE)]
     assert snapshot() == before
 
 
