@@ -29,7 +29,8 @@ class ActorQuerySet(models.QuerySet):
 
     def in_scope(self, scope):
         """The actors a member of staff with this scope sees (actors.scopes): those of
-        the territory, of the territories containing it, or with a commitment in it."""
+        the territory, of the territories containing it or of none (regional and national
+        actors act everywhere), or with a commitment in it."""
         if scope.everything:
             return self
         if scope.territory is None:
@@ -43,6 +44,7 @@ class ActorQuerySet(models.QuerySet):
         return self.filter(
             models.Q(territory__in=within)
             | models.Q(territory__in=Territory.objects.containing(scope.territory.pk))
+            | models.Q(territory__isnull=True)
             | models.Q(pk__in=committed_there)
         )
 

@@ -4,8 +4,9 @@ A scope is read once per request from the user's StaffTerritory (actors.models):
 - superusers, and staff attached to a region, see everything (the regional team);
 - staff attached to a département (or an intercommunality) see the commitments made in
   it or in the territories it contains, at any depth, their deliveries, and the actors
-  that work there: those of the territory, those of the territories that contain it
-  (a regional actor acts in every département), and those with a commitment there;
+  that work there: those of the territory, those of the territories that contain it or
+  of none (a regional or national actor acts in every département), and those with a
+  commitment there; it changes only the actors of its territory;
 - staff attached to nothing see nothing, until a superuser attaches them.
 
 The QuerySets apply it (`in_scope`); the admin (config.history), the reports, the

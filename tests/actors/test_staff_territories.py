@@ -122,10 +122,15 @@ def test_a_nord_agent_sees_nord_regional_and_nord_committed_actors(
         # regional actors act in every département
         "prefecture-region-hauts-de-france",
         "conseil-regional-hauts-de-france",
+        # and national ones, without a territory
+        "diplp",
         "somme-active-dans-le-nord",
     }
-    # neither a plain Somme actor, nor another département's, nor one without territory
-    assert not {"somme-seulement", "conseil-departemental-somme", "diplp"} & seen
+    # neither a plain Somme actor, nor another département's
+    assert not {"somme-seulement", "conseil-departemental-somme"} & seen
+    # it may change only the actors of the Nord
+    editable = slugs(Actor.objects.editable_in(scope_of(nord_agent)))
+    assert "diplp" not in editable and "prefecture-region-hauts-de-france" not in editable
 
 
 def test_the_regional_team_sees_every_actor_and_unattached_staff_none(
@@ -199,6 +204,16 @@ def test_setup_roles_attaches_an_account_by_code_or_slug(roles, nord, text):
     assert "agent.x est rattaché au territoire Nord." in output
     assert StaffTerritory.objects.get(user=user).territory == nord
     assert scope_of(type(user).objects.get(pk=user.pk)).territory == nord
+
+
+def test_setup_roles_warns_that_attaching_an_account_without_staff_status_opens_nothing(
+    roles, nord
+):
+    UserFactory(username="simple-contact")
+    output = rattacher("simple-contact", "59")
+    assert "simple-contact n'a pas le statut équipe" in output
+    staff = UserFactory(username="agent.x", is_staff=True)
+    assert "statut équipe" not in rattacher(staff.username, "59")
 
 
 def test_setup_roles_replaces_an_earlier_attachment(roles, nord, somme):

@@ -34,6 +34,11 @@ class Command(BaseCommand):
                 raise CommandError(f"Aucun territoire de code ou d'identifiant « {text} ».")
             attach_to_territory(user, territory)
             self.stdout.write(f"{username} est rattaché au territoire {territory}.")
+            if not user.is_staff:
+                self.stdout.write(
+                    f"Attention : {username} n'a pas le statut équipe : ce rattachement ne "
+                    "lui ouvre pas l'administration (donnez-lui un rôle d'abord)."
+                )
         if options["verbosity"] == 0:
             return
         for name, count in counts.items():
