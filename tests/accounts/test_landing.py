@@ -85,6 +85,16 @@ def test_a_manager_who_is_also_a_contact_chooses_between_the_reports_and_the_are
     assert "Réalisations à examiner" not in page
 
 
+def test_a_single_role_reaching_the_homes_page_is_offered_its_one_space_without_a_choice(
+    client, contact_a
+):
+    client.force_login(contact_a)
+    page = text_of(client.get(HOME))
+    assert "Votre compte vous donne accès à un espace :" in page
+    assert "choisissez" not in page and "1 espace" not in page
+    assert "Mon espace" in page
+
+
 def test_someone_without_any_role_is_told_so_and_whom_to_ask(client, db):
     UserFactory(username="personne")
     assert log_in(client, "personne") == HOME
