@@ -866,10 +866,20 @@ class Delivery(models.Model):
     @property
     def may_be_amended(self):
         """A contact may edit or retract it: it waits for review on an open commitment."""
-        return (
-            self.status == Delivery.Status.REPORTED
-            and self.commitment.status != Commitment.Status.CANCELLED
-        )
+        return not self.why_not_amended
+
+    @property
+    def why_not_amended(self) -> str:
+        """Why a contact may no longer edit or retract it, in French ("" if they may);
+        what amend() and retract() would answer, read without a lock for the pages."""
+        if self.status != Delivery.Status.REPORTED:
+            return NO_LONGER_WAITING % {
+                "date": f"{self.date:%d/%m/%Y}",
+                "status": self.get_status_display(),
+            }
+        if self.commitment.status == Commitment.Status.CANCELLED:
+            return str(_("Cet engagement est annulé : ses réalisations ne sont plus à modifier."))
+        return ""
 
     @property
     def may_be_corrected(self):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from actors.models import Actor
-from commitments.models import NO_LONGER_WAITING, Commitment, Delivery, rows_by
+from commitments.models import Commitment, Delivery, rows_by
 from commitments.notifications import notify_reported
 from space.forms import DeliveryForm
 
@@ -134,14 +134,8 @@ def amend_delivery(request, pk):
     """Edit a declaration still waiting for review; the page also offers to retract it."""
     delivery = get_delivery_for(request.user, pk)
     commitment = delivery.commitment
-    if delivery.status != Delivery.Status.REPORTED:
-        status = {"date": f"{delivery.date:%d/%m/%Y}", "status": delivery.get_status_display()}
-        messages.info(request, NO_LONGER_WAITING % status)
-        return redirect("space:commitment", pk=commitment.pk)
-    if not delivery.may_be_amended:
-        messages.info(
-            request, "Cet engagement est annulé : ses réalisations ne sont plus à modifier."
-        )
+    if refusal := delivery.why_not_amended:
+        messages.info(request, refusal)
         return redirect("space:commitment", pk=commitment.pk)
     initial = {"amount": delivery.amount, "date": delivery.date, "comment": delivery.comment}
     form = DeliveryForm(request.POST or None, initial=initial, commitment=commitment)
