@@ -73,8 +73,11 @@ class _Forms(HTMLParser):
             return
         name, kind = attrs.get("name"), attrs.get("type", "text")
         if tag == "input" and name and kind not in ("submit", "button", "file", "image"):
-            if kind not in ("checkbox", "radio") or "checked" in attrs:
+            if kind in ("checkbox", "radio") and "checked" in attrs:
                 self.forms[-1][name] = attrs.get("value", "on")
+            elif kind not in ("checkbox", "radio"):
+                # A text box without a value sends an empty string, not "on".
+                self.forms[-1][name] = attrs.get("value", "")
         elif tag == "select":
             self._select = name
         elif tag == "option" and self._select and "selected" in attrs:
