@@ -69,6 +69,18 @@ class ActorAdmin(UnitTotalsMixin, ReadOnlyHistoryAdmin):
     def history_in_scope(self, record, scope):
         return record.territory_id is not None and scope.covers(record.territory_id)
 
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        match = getattr(request, "resolver_match", None)
+        inviting = (request.GET.get("app_label"), request.GET.get("model_name")) == (
+            "actors",
+            "membership",
+        )
+        if match is not None and match.url_name == "autocomplete" and inviting:
+            # The invitation form accepts only the actors one may change: offer no other.
+            queryset = queryset.editable_in(scope_of(request.user))
+        return queryset, may_have_duplicates
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         if not scope_of(request.user).everything:
