@@ -27,6 +27,7 @@ from openpyxl import load_workbook
 
 from actors.models import Actor, Membership
 from actors.roles import AGENTS, MANAGERS, setup_roles
+from commitments.admin import declared_version
 from commitments.models import Commitment, Delivery
 from datasets.forum_2020 import load_forum
 from reports.exports import EXPORTERS
@@ -441,11 +442,14 @@ def test_the_review_desk_of_the_other_departments_delivery_is_not_found(
         for name in ("validate", "return"):
             address = reverse(f"admin:commitments_delivery_{name}", args=[theirs["waiting"].pk])
             assert client.get(address).status_code == (405 if name == "validate" else 404)
-            posted = client.post(address, {"reason": "Hors de mon territoire"})
+            # With what the desk would post (the version shown): refused all the same.
+            seen = {"seen": declared_version(Delivery.objects.get(pk=theirs["waiting"].pk))}
+            posted = client.post(address, {"reason": "Hors de mon territoire"} | seen)
             assert posted.status_code == 404, name
         # Its own, the same way: validated.
         own = reverse("admin:commitments_delivery_validate", args=[mine["waiting"].pk])
-        assert client.post(own).status_code == 302
+        seen = {"seen": declared_version(Delivery.objects.get(pk=mine["waiting"].pk))}
+        assert client.post(own, seen).status_code == 302
     assert snapshot(world, other) == before
     mine["waiting"].refresh_from_db()
     assert mine["waiting"].status == Delivery.Status.VALIDATED
