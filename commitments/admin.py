@@ -537,15 +537,15 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
     # Fits 1 280 px: long names are cut, with the whole text on hover.
     form = DeliveryAdminForm
     list_display = [
-        "date",
+        "date_display",
         "commitment_display",
         "actor",
         "amount_display",
         "status",
         "reported_by",
-        "reviewed_at",
+        "reviewed_display",
     ]
-    list_display_links = ["date"]
+    list_display_links = ["date_display"]
 
     class Media:
         css = {"all": ["css/admin_lists.css"]}
@@ -639,9 +639,20 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
         shown = list(super().get_list_display(request))
         if AwaitingReviewFilter.is_on(request):
             # All waiting, none reviewed: their age instead, beside their date.
-            shown = [name for name in shown if name not in ("status", "reviewed_at")]
+            shown = [name for name in shown if name not in ("status", "reviewed_display")]
             shown.insert(1, "waiting_display")
         return shown
+
+    # Dates as the French write them short (10/07/2020): the list keeps to 1 280 px.
+    @admin.display(description="Date", ordering="date")
+    def date_display(self, obj):
+        return f"{obj.date:%d/%m/%Y}"
+
+    @admin.display(description="Examinée le", ordering="reviewed_at")
+    def reviewed_display(self, obj):
+        if obj.reviewed_at is None:
+            return "—"
+        return f"{timezone.localtime(obj.reviewed_at):%d/%m/%Y %H:%M}"
 
     @admin.display(description="Engagement", ordering=Fold("commitment__title"))
     def commitment_display(self, obj):
