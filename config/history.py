@@ -8,12 +8,13 @@ name, dates and times in local time, "—" for nothing.
 """
 
 import datetime
+from collections import Counter
 from decimal import Decimal
 
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import NestedObjects, unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router
 from django.http import Http404, HttpResponseNotAllowed
 from django.utils import formats, timezone
 from simple_history.admin import SimpleHistoryAdmin
@@ -74,6 +75,18 @@ def scoped_choices(admin_site, db_field, request, formfield):
     return formfield
 
 
+def protected_counts(objs, model):
+    """The rows that forbid deleting `objs`, as counts by kind ("7 engagements")."""
+    collector = NestedObjects(using=router.db_for_write(model))
+    collector.collect(objs)
+    counts = Counter(type(obj)._meta for obj in collector.protected)
+    return [
+        f"{count} {opts.verbose_name_plural if count > 1 else opts.verbose_name} "
+        "(dont peut-être d'autres territoires que le vôtre)"
+        for opts, count in sorted(counts.items(), key=lambda item: str(item[0].verbose_name))
+    ]
+
+
 class ScopedChoicesMixin:
     """For inlines as for model admins: foreign keys and many-to-many fields offer only
     what is in the user's scope."""
@@ -127,8 +140,8 @@ class ScopedAdminMixin(ScopedChoicesMixin):
 
     def _may_edit(self, request, obj=None):
         scope = scope_of(request.user)
-        if self.regional_edits_only and not scope.everything:
-            return False
+        if scope.nothing or (self.regional_edits_only and not scope.everything):
+            return False  # attached to no territory: nothing to add, import or change
         return obj is None or scope.everything or self.may_change(obj, scope)
 
     def has_add_permission(self, request, *args):
@@ -139,6 +152,13 @@ class ScopedAdminMixin(ScopedChoicesMixin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected and not scope_of(request.user).everything:
+            # What protects a row may lie in other territories: counted, never named.
+            protected = protected_counts(objs, self.model)
+        return deleted, model_count, perms_needed, protected
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Out of scope or missing: the same answer, which tells nothing of the row.

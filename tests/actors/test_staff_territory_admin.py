@@ -194,7 +194,9 @@ def test_the_regional_agent_s_index_counts_every_waiting_delivery(staff_client, 
 
 def test_an_unattached_agent_s_index_has_nothing_to_review(client, unattached_agent, spread):
     client.force_login(unattached_agent)
-    assert "Aucune réalisation n'attend d'examen." in text_of(client.get(INDEX))
+    text = text_of(client.get(INDEX))
+    assert "n'est rattaché à aucun territoire" in text
+    assert "à examiner" not in text
 
 
 def test_a_somme_agent_s_index_counts_somme_s(client, somme_agent, spread):

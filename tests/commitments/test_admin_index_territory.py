@@ -49,4 +49,5 @@ def test_unattached_staff_are_told_they_see_nothing_and_whom_to_ask(client, nord
     text = text_of(client.get("/admin/"))
     assert "n'est rattaché à aucun territoire" in text
     assert "Demandez à un administrateur" in text
-    assert "Aucune réalisation n'attend d'examen." in text
+    assert "à examiner" not in text  # the Nord's waiting delivery is not theirs
+    assert "Ajouter" not in text  # nothing to add either

@@ -29,6 +29,7 @@ from actors.models import Actor, Membership
 from actors.roles import AGENTS, MANAGERS, setup_roles
 from commitments.admin import declared_version
 from commitments.models import Commitment, Delivery
+from config.history import ScopedAdminMixin
 from datasets.forum_2020 import load_forum
 from reports.exports import EXPORTERS
 from strategy.models import Measure, Territory
@@ -216,6 +217,10 @@ def expected_status(model, page, role, place=None):
         return 403  # the lockouts name every account: the regional team's
     if getattr(admin.site._registry[model], "regional_edits_only", False):
         return 403 if page in ("add", "delete") else base
+    scoped = isinstance(admin.site._registry[model], ScopedAdminMixin)
+    if role == "unattached" and page in ("add", "import", "delete") and scoped:
+        # Attached to nothing: nothing to add, import or delete, whatever the row.
+        return 403
     if place is None:  # changelist, add, import
         return base
     if not visible(role, model, place):
