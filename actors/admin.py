@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Count
 from django.urls import reverse
@@ -7,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from actors.invitations import invite_contact, send_invitation
 from actors.models import Actor, Forum, Membership
-from actors.scopes import scope_of
+from actors.scopes import EVERYTHING, scope_of
 from commitments.admin_totals import UnitTotalsMixin
 from commitments.models import Commitment
 from config.history import ReadOnlyHistoryAdmin, ScopedChoicesMixin
@@ -96,6 +97,8 @@ class ActorAdmin(UnitTotalsMixin, ReadOnlyHistoryAdmin):
         return form_class
 
     def get_object(self, request, object_id, from_field=None):
+        # The change page's own figures are those of the user's territory. A past version
+        # (simple-history's page, which asks no get_object) shows none of today's.
         obj = super().get_object(request, object_id, from_field)
         if obj is not None:
             obj.scope = scope_of(request.user)
@@ -103,18 +106,22 @@ class ActorAdmin(UnitTotalsMixin, ReadOnlyHistoryAdmin):
 
     @admin.display(description="Référents")
     def invite_link(self, obj):
-        if obj.pk is None or not may_edit_actor(obj, obj.scope):
+        scope = getattr(obj, "scope", None)
+        if obj.pk is None or scope is None or not may_edit_actor(obj, scope):
             return "—"
         return _invite_link(obj)
 
     @admin.display(description="Engagements")
     def commitments_list(self, obj):
         """The actor's latest commitments, each a link, and the link to all of them."""
+        scope = getattr(obj, "scope", None)
         if obj.pk is None:
             return "—"
+        if scope is None:
+            return "Non repris dans une version passée : voir la fiche de l'acteur."
         commitments = list(
             Commitment.objects.filter(actor=obj)
-            .in_scope(obj.scope)
+            .in_scope(scope)
             .select_related("measure")
             .order_by("-year", "title", "pk")[: COMMITMENTS_SHOWN + 1]
         )
@@ -160,12 +167,32 @@ class InvitationForm(forms.ModelForm):
         model = Membership
         fields = ["actor"]
 
+    scope = EVERYTHING  # the inviting agent's (MembershipAdmin.get_form)
+
     def clean(self):
         cleaned = super().clean()
         actor, email = cleaned.get("actor"), cleaned.get("email")
         if actor and email and actor.memberships.filter(user__email__iexact=email).exists():
             self.add_error("email", f"{email} est déjà référent de « {actor} ».")
+        elif email and not self.scope.everything and not self._may_link(email.strip()):
+            self.add_error(
+                "email",
+                "Cette adresse est celle d'un compte que vous ne voyez pas (un autre territoire "
+                "ou la préfecture) : l'équipe régionale peut l'inviter pour cet acteur.",
+            )
         return cleaned
+
+    def _may_link(self, email):
+        """A departmental agent links an existing account only if it already sees it: a
+        contact of one of its actors, never a member of staff."""
+        existing = get_user_model().objects.filter(email__iexact=email).order_by("pk").first()
+        if existing is None:
+            return True
+        return not existing.is_staff and (
+            Membership.objects.filter(
+                user=existing, actor__in=Actor.objects.in_scope(self.scope)
+            ).exists()
+        )
 
 
 def _invite_link(actor):
@@ -212,7 +239,9 @@ class MembershipAdmin(ReadOnlyHistoryAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
-            kwargs["form"] = InvitationForm
+            kwargs["form"] = type(
+                "InvitationForm", (InvitationForm,), {"scope": scope_of(request.user)}
+            )
         return super().get_form(request, obj, change=change, **kwargs)
 
     def save_model(self, request, obj, form, change):

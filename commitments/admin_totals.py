@@ -59,7 +59,9 @@ class WithinTerritoryFilter(admin.SimpleListFilter):
         if self.value() is None:
             return queryset
         value = self.value()
-        territory = Territory.objects.filter(pk=value).first() if value.isdigit() else None
+        # ASCII digits only: "²" is a digit to Python, not to int().
+        is_id = value.isascii() and value.isdigit() and len(value) < 19
+        territory = Territory.objects.filter(pk=value).first() if is_id else None
         if territory is None:
             return queryset.none()
         return queryset.in_territory(territory)
@@ -116,6 +118,9 @@ class UnitTotalsMixin:
 
     @admin.display(description="Prévu / réalisé (taux), hors engagements annulés")
     def unit_totals_display(self, obj):
+        if obj.pk is not None and not hasattr(obj, "unit_totals"):
+            # A past version (its page asks no get_object): today's figures are not its.
+            return "Non repris dans une version passée."
         if not getattr(obj, "unit_totals", None):
             return "—"
         return format_html_join(
