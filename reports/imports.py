@@ -565,6 +565,8 @@ class CommitmentImporter(Importer):
                     ids.add(parse_int(cells.get("id")))
             except ValueError:
                 pass
+        # An id no database column can hold names no commitment (and would overflow).
+        ids = {value for value in ids if 0 < value < 2**63}
         in_scope = Commitment.objects.in_scope(self.scope)
         self.by_id = in_scope.in_bulk(ids)
         actor_ids = [a.pk for a in self.actors_by_slug.values()]
@@ -746,17 +748,10 @@ class ActorImporter(Importer):
                 matches = [t for t in matches if t.name.lower() == territory_name.lower()]
             if len(matches) == 1:
                 values["territory"] = matches[0]
-                self.out_of_scope(planned, "code_territoire", matches[0])
             else:
                 planned.error(
                     "code_territoire", f"Territoire inconnu « {code or territory_name} »."
                 )
-        elif not self.scope.everything:
-            planned.error(
-                "code_territoire",
-                f"Le territoire est obligatoire : indiquez celui de l'acteur ({self.scope.label} "
-                "ou un territoire qu'il contient).",
-            )
         elif "code_territoire" in cells or "territoire" in cells:
             values["territory"] = None
         for column, name in (
@@ -808,11 +803,18 @@ class ActorImporter(Importer):
             obj = self.by_slug.get(values["slug"])
         planned.key = ("slug", values["slug"])
         if obj is not None and obj.pk not in self.editable:
-            planned.error(
-                "slug",
-                f"L'acteur « {obj.name} » relève d'un autre territoire que le vôtre "
-                f"({self.scope.label}) : son équipe seule le modifie.",
-            )
+            # Another team's actor, as one's own `acteurs` report lists it: left as it is,
+            # the row imports unchanged; a row that would change it is refused.
+            if any(_current(obj, name, value) != value for name, value in values.items()):
+                planned.error(
+                    "slug",
+                    f"L'acteur « {obj.name} » relève d'un autre territoire que le vôtre "
+                    f"({self.scope.label}) : son équipe seule le modifie.",
+                )
+            else:
+                planned.action, planned.obj = "unchanged", obj
+            return
+        if not self.scope.everything and not self._in_scope(planned, obj, values):
             return
         siret = values.get("siret")
         if siret:
@@ -827,6 +829,22 @@ class ActorImporter(Importer):
                 return
             self.file_sirets[siret] = planned.line
         self._settle(planned, obj or Actor(), values)
+
+    def _in_scope(self, planned, obj, values):
+        """A departmental team's actor has a territory, theirs or one it contains."""
+        if "territory" in values:
+            territory = values["territory"]
+        else:
+            territory_id = obj.territory_id if obj is not None else None
+            territory = next((t for t in self.territories if t.pk == territory_id), None)
+        if territory is None:
+            planned.error(
+                "code_territoire",
+                f"Le territoire est obligatoire : indiquez celui de l'acteur ({self.scope.label} "
+                "ou un territoire qu'il contient).",
+            )
+            return False
+        return not self.out_of_scope(planned, "code_territoire", territory)
 
 
 IMPORTERS = {"commitments": CommitmentImporter, "actors": ActorImporter}
