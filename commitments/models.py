@@ -704,7 +704,7 @@ class DeliveryQuerySet(models.QuerySet):
         return self.awaiting_review().aggregate(count=Count("pk"), oldest=Min("reported_at"))
 
     def totals_by_unit(self) -> list[dict]:
-        """Per unit of their measures, in the units' order: how many deliveries, their
+        """Per unit of their measures, in the order of totals(): how many deliveries, their
         amount, and how much of it counts (validated, on a commitment not cancelled, as
         a commitment's delivered amount). One query."""
         rows = (
@@ -721,19 +721,15 @@ class DeliveryQuerySet(models.QuerySet):
                 ),
             )
         )
-        order = [unit for unit, _label in Unit.choices]
-        return sorted(
-            (
-                {
-                    "unit": row["unit"],
-                    "count": row["count"],
-                    "amount": _as_amount(row["total"]),
-                    "validated": _as_amount(row["validated_total"]),
-                }
-                for row in rows
-            ),
-            key=lambda row: order.index(row["unit"]),
-        )
+        return [
+            {
+                "unit": row["unit"],
+                "count": row["count"],
+                "amount": _as_amount(row["total"]),
+                "validated": _as_amount(row["validated_total"]),
+            }
+            for row in rows.order_by("unit")
+        ]
 
     def with_list_related_data(self):
         return self.select_related(

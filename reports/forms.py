@@ -55,6 +55,8 @@ class ReportFilterForm(DsfrBaseForm):
         # One's own territory and those it contains; any other is refused as unknown.
         self.scope = scope
         self.fields["territory"].queryset = scope.territories().for_choices()
+        if not scope.everything:
+            self.fields["territory"].empty_label = f"Tout votre territoire ({scope.label})"
 
     def filters(self):
         data = self.cleaned_data

@@ -15,6 +15,6 @@ def review_queue(context):
     model_admin = admin.site.get_model_admin(Delivery)
     request = context["request"]
     return {
-        "queue": model_admin.queue_summary(request) if model_admin else None,
+        "queue": model_admin.queue_summary(request),
         "scope": scope_of(request.user),
     }

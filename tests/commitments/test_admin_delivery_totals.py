@@ -45,7 +45,7 @@ def test_the_totals_count_every_listed_delivery_per_unit_and_what_of_it_counts(
         "validated": Decimal("300.50"),  # not the waiting one, nor the cancelled commitment's
     }
     assert rows[Unit.PLACES]["count"] == 1 and rows[Unit.PLACES]["validated"] == Decimal(7)
-    assert list(rows) == [Unit.EUROS, Unit.PLACES]  # the units' order
+    assert list(rows) == [Unit.EUROS, Unit.PLACES]  # as the commitment list orders them
     text = text_of(response)
     assert "Total des réalisations listées (5 réalisations)" in text
     assert "1 340,50 €" in text and "300,50 €" in text
@@ -81,3 +81,12 @@ def test_a_contact_never_sees_the_delivery_list(client, contact_a, deliveries):
     response = client.get(LIST)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert Delivery.objects.count() == 5
+
+
+def test_both_lists_give_their_units_in_the_same_order(staff_client, deliveries, staff_agent):
+    persons = CommitmentFactory(measure=MeasureFactory(unit=Unit.PERSONS), planned_amount=10)
+    DeliveryFactory(commitment=persons, amount=Decimal(3)).validate(by=staff_agent)
+    commitments = staff_client.get("/admin/commitments/commitment/").context["cl"].unit_totals
+    delivered = staff_client.get(LIST).context["cl"].unit_totals
+    assert [row["unit"] for row in delivered] == [row["unit"] for row in commitments]
+    assert len(delivered) == 3
