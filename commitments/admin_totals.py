@@ -116,7 +116,7 @@ class UnitTotalsMixin:
         for obj in objects:
             obj.unit_totals = by_pk[obj.pk]
 
-    @admin.display(description="Prévu / réalisé (taux), hors engagements annulés")
+    @admin.display(description="Prévu / réalisé (taux), hors annulés")
     def unit_totals_display(self, obj):
         if obj.pk is not None and not hasattr(obj, "unit_totals"):
             # A past version (its page asks no get_object): today's figures are not its.
