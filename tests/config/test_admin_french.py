@@ -275,3 +275,18 @@ def test_favicon_is_the_design_system_s_icon(client):
 
 def test_favicon_refuses_a_post(client):
     assert client.post("/favicon.ico").status_code == 405
+
+
+def test_a_list_s_count_is_singular_below_two_as_in_french(superuser_client):
+    import re
+
+    from commitments.models import Delivery
+    from tests.factories import DeliveryFactory
+
+    Delivery.objects.all().delete()
+    for count, word in [(0, "réalisation"), (1, "réalisation"), (2, "réalisations")]:
+        while Delivery.objects.count() < count:
+            DeliveryFactory()
+        html = superuser_client.get("/admin/commitments/delivery/").content.decode()
+        paginator = re.search(r'<p class="paginator">(.*?)</p>', html, re.S).group(1)
+        assert " ".join(paginator.split()) == f"{count} {word}"
