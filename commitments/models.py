@@ -465,6 +465,7 @@ class Commitment(models.Model):
                     existing.already_recorded = True
                     return existing
             commitment.check_open_for_deliveries()
+            check_period_open(commitment.pk, date)
             delivery = Delivery(
                 commitment=commitment,
                 amount=amount,
@@ -994,6 +995,7 @@ class Delivery(models.Model):
                     code="not_returned",
                 )
             commitment.check_open_for_deliveries()
+            check_period_open(commitment.pk, date)
             delivery.commitment = commitment
             delivery.amount, delivery.date, delivery.comment = amount, date, comment
             delivery.status = Delivery.Status.REPORTED
@@ -1014,6 +1016,7 @@ class Delivery(models.Model):
         with transaction.atomic():
             commitment, delivery = self._lock_for_review(NO_LONGER_WAITING)
             commitment.check_open_for_deliveries()
+            check_period_open(commitment.pk, date)
             delivery.commitment = commitment
             delivery.amount, delivery.date, delivery.comment = amount, date, comment
             delivery.full_clean(exclude=["submission_key"])
@@ -1053,3 +1056,7 @@ class Delivery(models.Model):
     def _copy_review_from(self, delivery):
         for field in ("status", "reviewed_by", "reviewed_at", "return_reason"):
             setattr(self, field, getattr(delivery, field))
+
+
+# The reporting campaigns' models live in their own module (commitments.campaigns).
+from commitments.campaigns import Campaign, ExpectedReport, check_period_open  # noqa: E402, F401
