@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+from simple_history.utils import bulk_create_with_history
 
 from actors.models import Actor
 from actors.scopes import territory_filter
@@ -176,7 +177,8 @@ class Campaign(models.Model):
                 ExpectedReport(campaign=campaign, commitment_id=pk)
                 for pk in campaign.commitments_in_scope().values_list("pk", flat=True)
             ]
-            ExpectedReport.objects.bulk_create(reports, batch_size=2000)
+            # With their first version, as every audited row has (who opened it).
+            bulk_create_with_history(reports, ExpectedReport, batch_size=2000, default_user=by)
             campaign.state, campaign.opened_at = Campaign.State.OPEN, timezone.now()
             campaign._history_user = by
             campaign.save(update_fields=["state", "opened_at"])
