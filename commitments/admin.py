@@ -881,3 +881,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
             label = done_labels[1] if is_plural(done) else done_labels[0]
             self.message_user(request, f"{done} {label}.", messages.SUCCESS)
         return done
+
+
+# The reporting campaigns, for staff (after the ReturnForm and helpers they share).
+from commitments import admin_campaigns  # noqa: E402, F401

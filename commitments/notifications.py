@@ -104,3 +104,22 @@ def notify_reviewed(delivery, request):
     else:
         subject = f"Réalisation à corriger : {delivery.commitment}"
     _send([_message(subject, "commitments/email/reviewed.txt", context, contact.email)])
+
+
+def notify_report_reviewed(report, request):
+    """The contact who submitted a campaign's report learns it was accepted, or why it
+    was returned."""
+    contact = report.submitted_by
+    if contact is None or not contact.email:
+        return
+    context = {
+        "report": report,
+        "commitment": report.commitment,
+        "campaign": report.campaign,
+        "link": request.build_absolute_uri(reverse("space:home")),
+    }
+    if report.status == report.Status.ACCEPTED:
+        subject = f"Déclaration acceptée : {report.campaign} — {report.commitment}"
+    else:
+        subject = f"Déclaration à corriger : {report.campaign} — {report.commitment}"
+    _send([_message(subject, "commitments/email/report_reviewed.txt", context, contact.email)])

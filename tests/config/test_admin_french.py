@@ -40,6 +40,8 @@ GRAMMAR = {
     "forum": ("forums", MASCULINE),
     "engagement": ("engagements", MASCULINE),
     "réalisation": ("réalisations", FEMININE),
+    "campagne de remontée": ("campagnes de remontée", FEMININE),
+    "déclaration attendue": ("déclarations attendues", FEMININE),
     "utilisateur": ("utilisateurs", MASCULINE),
     "groupe": ("groupes", MASCULINE),
     "tentative de connexion": ("tentatives de connexion", FEMININE),

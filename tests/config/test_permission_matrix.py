@@ -12,10 +12,11 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from actors.models import Actor
 from actors.roles import AGENTS, MANAGERS, attach_to_territory, setup_roles
-from commitments.models import Commitment
+from commitments.models import Campaign, Commitment, ExpectedReport
 from datasets.forum_2020 import load_forum
 from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory, region
 
@@ -60,7 +61,25 @@ def world():
     waiting = commitment.report_delivery(
         amount=Decimal(2), date=datetime.date(2021, 3, 1), by=users["contact_a"]
     )
-    return {"users": users, "commitment": commitment, "delivery": delivery, "waiting": waiting}
+    # An open reporting campaign, whose one expected report contact_a submitted.
+    campaign = Campaign.objects.create(
+        title="Bilan 2021",
+        period_start=datetime.date(2021, 1, 1),
+        period_end=datetime.date(2021, 12, 31),
+        opens_on=timezone.localdate(),
+        deadline=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    campaign.open(by=users["agent"])
+    report = ExpectedReport.objects.get(campaign=campaign, commitment=commitment)
+    report.submit(by=users["contact_a"], narrative="Rien", nothing_delivered=True)
+    return {
+        "users": users,
+        "commitment": commitment,
+        "delivery": delivery,
+        "waiting": waiting,
+        "campaign": campaign,
+        "report": report,
+    }
 
 
 def project_urls(world):
@@ -176,6 +195,8 @@ def admin_expectation(model, page, role):
     """What each role gets on an admin page: the login page, 403, or the page."""
     if role in ("anonymous", "contact_a", "contact_b"):
         return 302
+    if (model._meta.label, page) in NEVER_BY_HAND:
+        return 403
     if role == "superuser":
         return 200
     app = model._meta.app_label
@@ -194,6 +215,15 @@ def admin_expectation(model, page, role):
     if model._meta.label == "auth.User" and page in ("changelist", "change", "history"):
         return 200
     return 403
+
+
+# Expected reports are made by opening a campaign, and kept; an opened campaign is
+# closed, never deleted (the matrices' campaign is open).
+NEVER_BY_HAND = {
+    ("commitments.ExpectedReport", "add"),
+    ("commitments.ExpectedReport", "delete"),
+    ("commitments.Campaign", "delete"),
+}
 
 
 def admin_pages(world):

@@ -23,12 +23,13 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.forms.models import model_to_dict
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from actors.models import Actor, Membership
 from actors.roles import AGENTS, MANAGERS, setup_roles
 from commitments.admin import declared_version
-from commitments.models import Commitment, Delivery
+from commitments.models import Campaign, Commitment, Delivery, ExpectedReport
 from config.history import ScopedAdminMixin
 from datasets.forum_2020 import load_forum
 from reports.exports import EXPORTERS
@@ -62,7 +63,7 @@ PLANNED = {"nord": Decimal(1111), "somme": Decimal(7777)}
 REGIONAL_PLANNED = {"nord": Decimal(2222), "somme": Decimal(8888)}
 AXES = {AccessAttempt, AccessLog, AccessFailureLog}
 # Models whose rows are seen according to the territory (the others: by everyone).
-SCOPED = {Actor, Membership, Commitment, Delivery, User}
+SCOPED = {Actor, Membership, Commitment, Delivery, ExpectedReport, User}
 # Seen by a département's staff when they belong to the region: regional actors and
 # their contacts; a regional commitment (and its deliveries) is the regional team's.
 REGIONAL_ROWS_SEEN = {Actor, Membership, User, Territory}
@@ -138,6 +139,16 @@ def world():
         }
     region_commitment = Commitment.objects.filter(territory=territories["region"]).first()
     region_delivery = Delivery.objects.filter(commitment__territory=territories["region"]).first()
+    # A campaign open on every commitment of 2020 and 2021: a report per commitment.
+    campaign = Campaign.objects.create(
+        title="Bilan des années 2020 et 2021",
+        period_start=datetime.date(2020, 1, 1),
+        period_end=datetime.date(2021, 12, 31),
+        opens_on=timezone.localdate(),
+        deadline=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    campaign.open(by=users["regional_agent"])
+    reports = {r.commitment_id: r for r in ExpectedReport.objects.filter(campaign=campaign)}
     attempt = {"ip_address": "192.0.2.1", "user_agent": "test", "path_info": "/admin/login/"}
     AccessAttempt.objects.create(username="referent.somme", failures_since_start=1, **attempt)
     AccessLog.objects.create(username="referent.somme", **attempt)
@@ -158,6 +169,9 @@ def world():
             for status in ("validated", "returned", "waiting")
         }
         | {"region": region_delivery},
+        ExpectedReport: {side: reports[sides[side]["commitment"].pk] for side in SIDES}
+        | {f"{side}.regional": reports[sides[side]["regional_commitment"].pk] for side in SIDES}
+        | {"region": reports[region_commitment.pk]},
         User: {side: sides[side]["contact"] for side in SIDES}
         | {"region": regional_contact, "staff": users["somme_agent"]},
     }
