@@ -25,9 +25,6 @@ from commitments.admin import ReturnForm, shortened
 from commitments.campaigns import Campaign, ExpectedReport, reporting_rate, today
 from commitments.notifications import notify_report_reviewed
 from config.history import ReadOnlyHistoryAdmin, display_value
-from reports.export_writers import NUMBER, RATE
-from reports.exports import PERMISSION, Column, Exporter
-from reports.responses import csv_response, xlsx_response
 from strategy.text import Fold
 from strategy.units import format_rate, is_plural
 
@@ -150,43 +147,6 @@ def completeness_tables(reports):
     }
 
 
-class CompletenessExporter(Exporter):
-    """A campaign's completeness, one row per territory and actor."""
-
-    def __init__(self, campaign):
-        super().__init__(
-            name=f"completude_campagne_{campaign.pk}",
-            title="Complétude",
-            columns=[
-                Column("territoire", "commitment__territory__name"),
-                Column("acteur", "commitment__actor__name"),
-                Column("attendues", "expected", NUMBER),
-                Column("remises_a_examiner", "submitted", NUMBER),
-                Column("acceptees", "accepted", NUMBER),
-                Column("renvoyees", "returned", NUMBER),
-                Column("en_retard", "late", NUMBER),
-                Column("taux_remontee", "rate", RATE),
-            ],
-        )
-
-    def records(self, queryset):
-        rows = queryset.completeness(
-            "commitment__territory",
-            "commitment__territory__name",
-            "commitment__actor",
-            "commitment__actor__name",
-        )
-        return sorted(
-            rows,
-            key=lambda row: (
-                row["commitment__territory__name"].casefold(),
-                row["commitment__actor__name"].casefold(),
-                row["commitment__territory"],
-                row["commitment__actor"],
-            ),
-        )
-
-
 @admin.register(Campaign)
 class CampaignAdmin(ReadOnlyHistoryAdmin):
     """Created, opened, closed and reopened by the regional team; read by all staff."""
@@ -278,11 +238,6 @@ class CampaignAdmin(ReadOnlyHistoryAdmin):
             path("<path:object_id>/ouvrir/", view(self.open_view), name=f"{names}_open"),
             path("<path:object_id>/clore/", view(self.close_view), name=f"{names}_close"),
             path("<path:object_id>/rouvrir/", view(self.reopen_view), name=f"{names}_reopen"),
-            path(
-                "<path:object_id>/completude.<str:extension>",
-                view(self.completeness_view),
-                name=f"{names}_completeness",
-            ),
             *super().get_urls(),
         ]
 
@@ -291,7 +246,7 @@ class CampaignAdmin(ReadOnlyHistoryAdmin):
             reports = ExpectedReport.objects.filter(campaign=obj).in_scope(scope_of(request.user))
             context["completeness"] = completeness_tables(reports)
             context["scope_label"] = scope_of(request.user).label
-            context["may_export"] = request.user.has_perm(PERMISSION)
+            context["downloads"] = self.completeness_downloads(request, obj)
             if self.has_change_permission(request, obj):
                 context["steering"] = {
                     "open": obj.state == Campaign.State.DRAFT,
@@ -313,6 +268,10 @@ class CampaignAdmin(ReadOnlyHistoryAdmin):
         if not allowed:
             raise PermissionDenied
         return campaign
+
+    def campaign_to_read(self, request, object_id):
+        """The campaign, for a page that reads it (404 if none, 403 without the right)."""
+        return self._campaign(request, object_id, to_change=False)
 
     def _back(self, campaign):
         return HttpResponseRedirect(
@@ -385,18 +344,10 @@ class CampaignAdmin(ReadOnlyHistoryAdmin):
                 )
         return self._back(campaign)
 
-    def completeness_view(self, request, object_id, extension):
-        """The completeness table, in the user's scope, as CSV (French Excel) or XLSX."""
-        if extension not in ("csv", "xlsx"):
-            raise Http404("Ce format n'existe pas : csv ou xlsx.")
-        campaign = self._campaign(request, object_id, to_change=False)
-        if not request.user.has_perm(PERMISSION):
-            raise PermissionDenied
-        reports = ExpectedReport.objects.filter(campaign=campaign).in_scope(scope_of(request.user))
-        exporter = CompletenessExporter(campaign)
-        if extension == "csv":
-            return csv_response(request, exporter, reports, "excel")
-        return xlsx_response(request, exporter, reports)
+    def completeness_downloads(self, request, campaign):
+        """[(label, address)] of the completeness table's downloads: reports.admin adds
+        them, for those who may download reports."""
+        return []
 
 
 class LateFilter(admin.SimpleListFilter):
@@ -641,4 +592,4 @@ class ExpectedReportAdmin(ReadOnlyHistoryAdmin):
         return done
 
 
-__all__ = ["CampaignAdmin", "CompletenessExporter", "ExpectedReportAdmin", "completeness_tables"]
+__all__ = ["CampaignAdmin", "ExpectedReportAdmin", "completeness_tables"]

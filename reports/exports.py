@@ -426,6 +426,43 @@ class SummaryExporter(Exporter):
             }
 
 
+class CompletenessExporter(Exporter):
+    """A campaign's completeness, one row per territory and actor."""
+
+    def __init__(self, campaign):
+        super().__init__(
+            name=f"completude_campagne_{campaign.pk}",
+            title="Complétude",
+            columns=[
+                Column("territoire", "commitment__territory__name"),
+                Column("acteur", "commitment__actor__name"),
+                Column("attendues", "expected", NUMBER),
+                Column("remises_a_examiner", "submitted", NUMBER),
+                Column("acceptees", "accepted", NUMBER),
+                Column("renvoyees", "returned", NUMBER),
+                Column("en_retard", "late", NUMBER),
+                Column("taux_remontee", "rate", RATE),
+            ],
+        )
+
+    def records(self, queryset):
+        rows = queryset.completeness(
+            "commitment__territory",
+            "commitment__territory__name",
+            "commitment__actor",
+            "commitment__actor__name",
+        )
+        return sorted(
+            rows,
+            key=lambda row: (
+                row["commitment__territory__name"].casefold(),
+                row["commitment__actor__name"].casefold(),
+                row["commitment__territory"],
+                row["commitment__actor"],
+            ),
+        )
+
+
 class ActorsExporter(Exporter):
     """`acteurs`: the directory, every column, re-importable."""
 
