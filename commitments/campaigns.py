@@ -366,7 +366,16 @@ class ExpectedReport(models.Model):
 
     @property
     def due_on(self):
+        """The day it is due: a reopening's, or the campaign's deadline (read from the
+        `due_on` annotation of with_deadline() when the row carries it)."""
+        if (annotated := self.__dict__.get("_due_on")) is not None:
+            return annotated
         return self.reopened_until or self.campaign.deadline
+
+    @due_on.setter
+    def due_on(self, value):
+        # with_deadline() annotates rows with `due_on`: Django sets it on each instance.
+        self.__dict__["_due_on"] = value
 
     @property
     def days_left(self):

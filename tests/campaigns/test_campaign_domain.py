@@ -150,3 +150,13 @@ def test_the_completeness_counts_expected_received_and_late(world):
         world["commune"].pk: 1,
     }
     assert report(world, "c2021", bilan).days_left == 0
+
+
+def test_late_reports_are_listed_as_instances_with_their_deadline(world):
+    bilan = campaign(opens_on=TODAY - datetime.timedelta(days=5), deadline=TODAY)
+    bilan.open(by=world["agent"])
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    late = list(ExpectedReport.objects.late(day=tomorrow).order_by("pk"))
+    assert len(late) == 3
+    assert {report.due_on for report in late} == {TODAY}
+    assert list(ExpectedReport.objects.late()) == []
