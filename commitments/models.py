@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Abs, Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -695,6 +695,13 @@ class DeliveryQuerySet(models.QuerySet):
 
     def awaiting_review(self):
         return self.filter(status=Delivery.Status.REPORTED)
+
+    def validated_on(self):
+        """The day (in Paris) the latest of these deliveries was validated: the date the
+        figures made of them were last validated ("Données validées au …"), or None.
+        One query."""
+        latest = self.validated().aggregate(latest=Max("reviewed_at"))["latest"]
+        return timezone.localdate(latest) if latest else None
 
     def in_scope(self, scope):
         """The deliveries of the commitments a member of staff may see (actors.scopes)."""

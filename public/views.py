@@ -110,6 +110,9 @@ def issue_detail(request, slug):
             "by_measure": commitments.totals("measure"),
             "by_territory": commitments.totals("territory"),
             "by_year": commitments.totals("year"),
+            "validated_on": Delivery.objects.public()
+            .filter(commitment__in=commitments)
+            .validated_on(),
         },
         issue.pk,
         *_keys(filters.values),
@@ -133,6 +136,7 @@ def issue_detail(request, slug):
             "measures": measures,
             "by_area": by_area,
             "by_year": figures["by_year"],
+            "validated_on": figures["validated_on"],
             "breadcrumb_data": {
                 "links": [{"url": reverse("issue_list"), "title": "Enjeux"}],
                 "current": issue.name,
@@ -216,6 +220,16 @@ def actor_detail(request, slug):
     public = Commitment.objects.public().filter(actor=actor)
     listed = public.counted().with_list_related_data().order_by("-year", "title", "pk")
     page = get_page(request, listed, ACTORS_PAGE_SIZE)
+    figures = cached(
+        "actor",
+        lambda: {
+            "totals": public.totals(),
+            "validated_on": Delivery.objects.public()
+            .filter(commitment__actor=actor)
+            .validated_on(),
+        },
+        actor.pk,
+    )
     response = render(
         request,
         "public/actor_detail.html",
@@ -228,7 +242,8 @@ def actor_detail(request, slug):
                 .with_list_related_data()
                 .order_by("-year", "pk")[:CANCELLED_SHOWN]
             ),
-            "totals": cached("actor", public.totals, actor.pk),
+            "totals": figures["totals"],
+            "validated_on": figures["validated_on"],
             "forums": list(actor.forums.order_by("-date", "pk")),
             "breadcrumb_data": {
                 "links": [{"url": reverse("actor_list"), "title": "Acteurs"}],

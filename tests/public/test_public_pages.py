@@ -229,11 +229,11 @@ PINNED = {
     "/": 7,
     "/?year=2021&territory=hauts-de-france&issue=urgence-sociale": 7,
     "/enjeux/": 2,
-    "/enjeux/urgence-sociale/": 7,
+    "/enjeux/urgence-sociale/": 8,
     "/mesures/places-hebergement-urgence/": 6,
     "/acteurs/": 3,
     "/acteurs/?q=association&kind=association&sector=prive&page=2": 3,
-    "/acteurs/prefecture-region-hauts-de-france/": 6,
+    "/acteurs/prefecture-region-hauts-de-france/": 7,
 }
 
 
