@@ -257,6 +257,37 @@ class ExpectedReportQuerySet(models.QuerySet):
     def awaiting_review(self):
         return self.filter(status=ExpectedReport.Status.SUBMITTED)
 
+    def current(self, day=None):
+        """Those of open campaigns, and of closed ones reopened for their actor until
+        `day` (today) or later: what the actor area lists."""
+        return self.filter(
+            Q(campaign__state=Campaign.State.OPEN)
+            | Q(campaign__state=Campaign.State.CLOSED, reopened_until__gte=day or today())
+        )
+
+    def for_area(self, user, day=None):
+        """The actor area's list for a contact: their actors' current reports, those
+        waiting for an answer first, the soonest due first; with their campaign,
+        commitment, actor and measure. One query."""
+        waiting = [ExpectedReport.Status.EXPECTED, ExpectedReport.Status.RETURNED]
+        return (
+            self.for_user(user)
+            .current(day)
+            .with_deadline()
+            .select_related("campaign", "commitment__actor", "commitment__measure")
+            .order_by(
+                models.Case(
+                    models.When(status__in=waiting, then=models.Value(0)),
+                    default=models.Value(1),
+                ),
+                "due_on",
+                "campaign__title",
+                "commitment__actor__name",
+                "commitment__title",
+                "pk",
+            )
+        )
+
     def completeness(self, *by, day=None):
         """Per group (`by`: field names, e.g. "commitment__territory",
         "commitment__actor"): expected, submitted (waiting for review), accepted,
@@ -383,8 +414,32 @@ class ExpectedReport(models.Model):
         return (self.due_on - today()).days
 
     @property
+    def deadline_phrase(self) -> str:
+        """The days left, as the actor area says them: "J-3", "dernier jour", "en retard
+        de 2 jours"."""
+        days = self.days_left
+        if days > 0:
+            return f"J-{days}"
+        if days == 0:
+            return str(_("dernier jour"))
+        if days == -1:
+            return str(_("en retard d'un jour"))
+        return str(_("en retard de %(days)s jours")) % {"days": -days}
+
+    @property
+    def is_waiting(self):
+        """Not yet received: expected, or returned for correction."""
+        return self.status in (self.Status.EXPECTED, self.Status.RETURNED)
+
+    @property
     def is_late(self):
         return self.status in (self.Status.EXPECTED, self.Status.RETURNED) and self.days_left < 0
+
+    @property
+    def is_closed_for_actor(self):
+        """Its campaign is closed and not reopened for the actor (or no longer)."""
+        reopened = self.reopened_until is not None and self.reopened_until >= today()
+        return self.campaign.state == Campaign.State.CLOSED and not reopened
 
     @property
     def may_be_answered(self):
@@ -400,8 +455,7 @@ class ExpectedReport(models.Model):
         campaign = self.campaign
         if campaign.state == Campaign.State.DRAFT:
             return str(_("Cette campagne n'est pas encore ouverte."))
-        reopened = self.reopened_until is not None and self.reopened_until >= today()
-        if campaign.state == Campaign.State.CLOSED and not reopened:
+        if self.is_closed_for_actor:
             return str(
                 _(
                     "Cette campagne est close : demandez à la préfecture de la rouvrir pour "
@@ -410,15 +464,19 @@ class ExpectedReport(models.Model):
             )
         return ""
 
-    def deliveries_of_period(self):
+    def deliveries_of_period(self, *, counted_only=True):
         """The commitment's deliveries dated within the campaign's period, that count or
-        wait to."""
-        return Delivery.objects.filter(
+        wait to (or all of them, returned and retracted ones too, if not `counted_only`)."""
+        deliveries = Delivery.objects.filter(
             commitment=self.commitment_id,
             date__gte=self.campaign.period_start,
             date__lte=self.campaign.period_end,
-            status__in=[Delivery.Status.REPORTED, Delivery.Status.VALIDATED],
         )
+        if counted_only:
+            deliveries = deliveries.filter(
+                status__in=[Delivery.Status.REPORTED, Delivery.Status.VALIDATED]
+            )
+        return deliveries
 
     def _locked(self):
         # The commitment first, as everywhere, then this report: read fresh.

@@ -3,6 +3,7 @@ import uuid
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from commitments.campaigns import NARRATIVE_MAX_LENGTH
 from commitments.models import AMOUNT_DECIMALS, AMOUNT_DIGITS, TO_CONFIRM, Delivery
 from strategy.forms import AmountField
 from strategy.units import Unit
@@ -78,4 +79,33 @@ class DeliveryForm(DsfrBaseForm):
             "date": data["date"],
             "comment": data["comment"],
             "confirmed": self.confirmed,
+        }
+
+
+class ExpectedReportForm(DsfrBaseForm):
+    """What a contact submits for a campaign; the rules (a comment when nothing was
+    delivered, deliveries of the period otherwise, once only) are ExpectedReport.submit's."""
+
+    nothing_delivered = forms.BooleanField(
+        label="Rien de réalisé sur la période",
+        required=False,
+        help_text="Cochez si aucune réalisation n'a eu lieu ; dites pourquoi ci-dessous.",
+    )
+    narrative = forms.CharField(
+        label="Récit",
+        required=False,
+        max_length=NARRATIVE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=f"Ce qui a été fait sur la période, ou pourquoi rien ne l'a été "
+        f"({NARRATIVE_MAX_LENGTH:_} caractères au plus).".replace("_", "\N{NO-BREAK SPACE}"),
+    )
+
+    def add_domain_error(self, error):
+        """A ValidationError from ExpectedReport.submit, shown on its field or the form."""
+        self.add_error(None, error)
+
+    def domain_arguments(self):
+        return {
+            "narrative": self.cleaned_data["narrative"],
+            "nothing_delivered": self.cleaned_data["nothing_delivered"],
         }

@@ -1,8 +1,9 @@
-"""The actor area (/espace/): a contact's commitments; reporting deliveries, editing or
-retracting one still waiting for review, correcting a returned one.
+"""The actor area (/espace/): what campaigns expect of a contact's actors, then their
+commitments; answering an expected report; reporting deliveries, editing or retracting
+one still waiting for review, correcting a returned one.
 
-Every view reaches its objects through get_commitment_for or get_delivery_for, which
-answer 404 to anyone who is not a contact of the commitment's actor.
+Every view reaches its objects through get_commitment_for, get_delivery_for or
+get_report_for, which answer 404 to anyone who is not a contact of the actor.
 """
 
 from django.contrib import messages
@@ -13,9 +14,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from actors.models import Actor
-from commitments.models import Commitment, Delivery, rows_by
+from commitments.models import Commitment, Delivery, ExpectedReport, rows_by
 from commitments.notifications import notify_reported
-from space.forms import DeliveryForm
+from space.forms import DeliveryForm, ExpectedReportForm
 
 
 def get_commitment_for(user, pk):
@@ -26,6 +27,15 @@ def get_delivery_for(user, pk):
     return get_object_or_404(
         Delivery.objects.filter(commitment__in=Commitment.objects.for_user(user)).select_related(
             "commitment__measure", "commitment__actor"
+        ),
+        pk=pk,
+    )
+
+
+def get_report_for(user, pk):
+    return get_object_or_404(
+        ExpectedReport.objects.for_user(user).select_related(
+            "campaign", "commitment__actor", "commitment__measure", "submitted_by"
         ),
         pk=pk,
     )
@@ -50,11 +60,14 @@ def home(request):
         actor.cancelled_commitments = [
             c for c in listed if c.actor_id == actor.pk and c.status == c.Status.CANCELLED
         ]
+    reports = list(ExpectedReport.objects.for_area(request.user))
     return render(
         request,
         "space/home.html",
         {
             "nav": "space",
+            "reports": reports,
+            "late": sum(report.is_late for report in reports),
             "actors": actors,
             "awaiting": sum(c.awaiting_count for c in listed),
             "breadcrumb_data": {"current": "Mon espace"},
@@ -98,6 +111,54 @@ def commitment_detail(request, pk):
             "breadcrumb_data": {
                 "links": [{"url": reverse("space:home"), "title": "Mon espace"}],
                 "current": commitment.title,
+            },
+        },
+    )
+
+
+@login_required
+def expected_report(request, pk):
+    """An expected report: its campaign, the period's deliveries, and the form that
+    submits it while it may be answered."""
+    report = get_report_for(request.user, pk)
+    initial = {"narrative": report.narrative, "nothing_delivered": report.nothing_delivered}
+    form = ExpectedReportForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if refusal := report.why_not_answerable:
+            messages.info(request, f"{refusal} Rien n'a été modifié.")
+            return redirect("space:expected_report", pk=report.pk)
+        if form.is_valid():
+            try:
+                report.submit(by=request.user, **form.domain_arguments())
+            except ValidationError as error:
+                if getattr(error, "code", None) == "not_answerable":  # answered meanwhile
+                    messages.info(request, f"{error.message} Rien n'a été modifié.")
+                    return redirect("space:expected_report", pk=report.pk)
+                form.add_domain_error(error)
+            else:
+                messages.success(
+                    request, "Déclaration remise : elle attend l'examen de la préfecture."
+                )
+                return redirect("space:expected_report", pk=report.pk)
+    deliveries = (
+        report.deliveries_of_period(counted_only=False)
+        .select_related("commitment", "reported_by")
+        .order_by(*Delivery.REVIEW_ORDERING)
+    )
+    return render(
+        request,
+        "space/expected_report.html",
+        {
+            "nav": "space",
+            "report": report,
+            "campaign": report.campaign,
+            "commitment": report.commitment,
+            "deliveries": deliveries,
+            "closed": report.is_closed_for_actor,
+            "form": form,
+            "breadcrumb_data": {
+                "links": [{"url": reverse("space:home"), "title": "Mon espace"}],
+                "current": f"{report.campaign.title} — {report.commitment.title}",
             },
         },
     )

@@ -119,6 +119,7 @@ def project_urls(world):
         "space:commitment": (f"/espace/engagements/{commitment.pk}/", owner_only),
         "space:correct_delivery": (f"/espace/realisations/{delivery.pk}/corriger/", owner_only),
         "space:amend_delivery": (f"/espace/realisations/{waiting.pk}/modifier/", owner_only),
+        "space:expected_report": (f"/espace/declarations/{world['report'].pk}/", owner_only),
         # POST only; the owner's post retracts it (then a redirect to the commitment).
         "space:retract_delivery": (
             f"/espace/realisations/{waiting.pk}/retirer/",
@@ -177,6 +178,7 @@ def test_every_project_url_answers_each_role_as_expected(client, world):
         "/espace/engagements/999999/",
         "/espace/realisations/999999/corriger/",
         "/espace/realisations/999999/modifier/",
+        "/espace/declarations/999999/",
         "/enjeux/999999/",
         "/mesures/inconnue/",
         "/acteurs/personne/",
