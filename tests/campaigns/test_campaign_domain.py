@@ -160,3 +160,11 @@ def test_late_reports_are_listed_as_instances_with_their_deadline(world):
     assert len(late) == 3
     assert {report.due_on for report in late} == {TODAY}
     assert list(ExpectedReport.objects.late()) == []
+
+
+def test_opening_records_each_report_s_creation_in_its_history(world):
+    bilan = campaign()
+    bilan.open(by=world["agent"])
+    created = ExpectedReport.history.filter(history_type="+")
+    assert created.count() == 3
+    assert set(created.values_list("history_user", flat=True)) == {world["agent"].pk}

@@ -210,7 +210,7 @@ def test_a_second_submission_says_so_and_changes_nothing(client, report_a, conta
     assert "Rien n'a été modifié." in page
     report = fresh(report_a)
     assert (report.narrative, report.submitted_at) == ("Premier envoi", submitted_at)
-    assert report.history.count() == 1  # submitted once (opening creates them in bulk)
+    assert report.history.count() == 2  # created on opening, submitted once
 
 
 def test_a_returned_report_shows_the_reason_and_is_submitted_again(
