@@ -462,6 +462,14 @@ class ExpectedReport(models.Model):
                     "votre structure."
                 )
             )
+        if self.days_left < 0:
+            return str(
+                _(
+                    "La date limite du %(date)s est passée : demandez à la préfecture un "
+                    "nouveau délai pour votre structure."
+                )
+                % {"date": f"{self.due_on:%d/%m/%Y}"}
+            )
         return ""
 
     def deliveries_of_period(self, *, counted_only=True):

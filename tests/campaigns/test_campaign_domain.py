@@ -168,3 +168,21 @@ def test_opening_records_each_report_s_creation_in_its_history(world):
     created = ExpectedReport.history.filter(history_type="+")
     assert created.count() == 3
     assert set(created.values_list("history_user", flat=True)) == {world["agent"].pk}
+
+
+def test_a_report_past_its_deadline_is_refused_until_the_actor_gets_a_new_one(world):
+    bilan = campaign(opens_on=TODAY - datetime.timedelta(days=5), deadline=TODAY)
+    bilan.open(by=world["agent"])
+    Campaign.objects.filter(pk=bilan.pk).update(deadline=TODAY - datetime.timedelta(days=1))
+    expected = report(world, "b2021", bilan)
+    with pytest.raises(ValidationError, match="est passée : demandez à la préfecture"):
+        expected.submit(by=world["contact"], nothing_delivered=True, narrative="En retard")
+    assert ExpectedReport.objects.get(pk=expected.pk).status == ExpectedReport.Status.EXPECTED
+    bilan.refresh_from_db()
+    bilan.close(by=world["agent"])
+    bilan.reopen_for(
+        world["association"], deadline=TODAY + datetime.timedelta(days=2), by=world["agent"]
+    )
+    report(world, "b2021", bilan).submit(
+        by=world["contact"], nothing_delivered=True, narrative="Avec un délai"
+    )

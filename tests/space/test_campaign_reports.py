@@ -272,15 +272,22 @@ def test_reopened_for_the_actor_the_contact_submits_again(
     assert fresh(report_a).status == ExpectedReport.Status.SUBMITTED
 
 
-def test_a_late_report_is_highlighted_and_still_answered_while_open(
+def test_a_late_report_is_refused_without_a_new_deadline_and_accepted_with_one(
     client, commitment_a, contact_a, agent
 ):
     campaign = open_campaign(agent, deadline=days(-1), opens_on=days(-20))
     report = campaign.expected_reports.get()
     client.force_login(contact_a)
     page = text_of(client.get(address(report)))
-    assert "Cette déclaration est en retard d'un jour : remettez-la dès que possible." in page
+    assert "Déclaration en retard d'un jour" in page
+    assert f"La date limite du {days(-1):%d/%m/%Y} est passée" in page
+    assert "Remettre la déclaration" not in page
     client.post(address(report), {"nothing_delivered": "on", "narrative": "En retard"})
+    assert fresh(report).status == ExpectedReport.Status.EXPECTED
+    # Closed, then reopened for its actor: it may be submitted again.
+    campaign.close(by=agent)
+    campaign.reopen_for(commitment_a.actor, deadline=days(3), by=agent)
+    client.post(address(report), {"nothing_delivered": "on", "narrative": "Avec un délai"})
     assert fresh(report).status == ExpectedReport.Status.SUBMITTED
 
 
