@@ -119,7 +119,11 @@ def project_urls(world):
         "space:commitment": (f"/espace/engagements/{commitment.pk}/", owner_only),
         "space:correct_delivery": (f"/espace/realisations/{delivery.pk}/corriger/", owner_only),
         "space:amend_delivery": (f"/espace/realisations/{waiting.pk}/modifier/", owner_only),
-        "space:expected_report": (f"/espace/declarations/{world['report'].pk}/", owner_only),
+        # Submitted already: its contact's post is refused back to the page (302).
+        "space:expected_report": (
+            f"/espace/declarations/{world['report'].pk}/",
+            owner_only | {"contact_a": (200, 302)},
+        ),
         # POST only; the owner's post retracts it (then a redirect to the commitment).
         "space:retract_delivery": (
             f"/espace/realisations/{waiting.pk}/retirer/",
