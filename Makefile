@@ -40,7 +40,8 @@ run: demo
 # As in production: DEBUG off, HTTPS hardening on (HSTS, secure cookies; HTTPS=off for a
 # plain-HTTP trial on loopback), hashed and compressed static files served by whitenoise,
 # gunicorn (config/gunicorn.conf.py). Set SECRET_KEY to keep sessions across restarts.
-# Loads the press release's facts (idempotent), never the fictional demo.
+# Loads the press release's facts (idempotent), never the fictional demo. Mails are queued
+# in the database and sent by the task worker gunicorn starts beside itself (TASK_WORKER).
 serve: install
 	DEBUG=off SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	  $(BIN)/python manage.py collectstatic --no-input -v0
@@ -48,6 +49,7 @@ serve: install
 	DEBUG=on $(BIN)/python manage.py load_forum
 	DEBUG=off HTTPS=$${HTTPS:-on} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	  SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+	  TASK_BACKEND=database TASK_WORKER=on \
 	  PORT=$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
 
 test: install

@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
+from django_tasks_db.models import DBTaskResult
 
+from actors.scopes import territory_filter
 from commitments.admin_totals import (
     CommitmentsAwaitingReviewFilter,
     DeliveryTotalsChangeList,
@@ -31,12 +33,13 @@ from commitments.models import (
     WITHDRAW,
     Commitment,
     Delivery,
+    MailFailure,
     delivery_rate,
     lock_commitments,
 )
 from commitments.notifications import notify_reviewed
 from commitments.review import QUEUE_PARAMETER, QUEUE_WAITING, review_queue_url
-from config.history import ReadOnlyHistoryAdmin
+from config.history import ReadOnlyHistoryAdmin, ScopedAdminMixin
 from strategy.forms import AMOUNT_FORMFIELD_OVERRIDES
 from strategy.text import Fold
 from strategy.units import format_amount, format_rate, is_plural
@@ -881,6 +884,34 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
             label = done_labels[1] if is_plural(done) else done_labels[0]
             self.message_user(request, f"{done} {label}.", messages.SUCCESS)
         return done
+
+
+# The task queue's own list (django_tasks_db) is in English, sees every territory and shows
+# whole mails: the staff see the mails that failed in « Échecs d'envoi » below instead.
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)
+
+
+@admin.register(MailFailure)
+class MailFailureAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The mails that could not leave after every attempt (commitments.mails), for the
+    staff of their territory to reach the recipients otherwise; read only, deleted once
+    dealt with."""
+
+    list_display = ["failed_at", "subject", "recipients", "attempts", "territory"]
+    list_filter = ["failed_at"]
+    search_fields = ["subject", "recipients"]
+    fields = ["failed_at", "subject", "recipients", "territory", "attempts", "error", "body"]
+    readonly_fields = fields
+
+    def in_scope(self, queryset, scope):
+        return queryset.filter(territory_filter(scope, "territory"))
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 # The reporting campaigns, for staff (after the ReturnForm and helpers they share).

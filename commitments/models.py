@@ -1067,3 +1067,5 @@ class Delivery(models.Model):
 
 # The reporting campaigns' models live in their own module (commitments.campaigns).
 from commitments.campaigns import Campaign, ExpectedReport, check_period_open  # noqa: E402, F401
+from commitments.mails import MailFailure  # noqa: E402, F401
+from commitments.reminders import ReminderSent  # noqa: E402, F401

@@ -1,34 +1,24 @@
 """E-mails about deliveries: to the agents when one is reported, to the contact who
-reported it when it is validated or returned. Sent once the transaction is committed."""
-
-import logging
+reported it when it is validated or returned. They leave through the task queue
+(commitments.mails): queued with the transaction, sent by the worker, never in the
+request; a refused one is tried again, then shown to the staff as a failure."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from actors.roles import AGENTS
+from commitments.mails import queue_mails
 from strategy.models import Territory
 
-logger = logging.getLogger(__name__)
 
-
-def _send(messages):
-    if messages:
-        transaction.on_commit(lambda: _deliver(messages))
-
-
-def _deliver(messages):
-    """A mail that cannot leave is logged: what the user did is saved already, and must
-    not turn into an error page."""
-    try:
-        get_connection().send_messages(messages)
-    except Exception:
-        logger.exception("Échec de l'envoi de %s courriel(s) de notification", len(messages))
+def _send(messages, territory_id=None):
+    """Queued, never sent in the request: what the user did is saved already, and a mail
+    server that is slow or refuses must not turn it into a wait or an error page."""
+    queue_mails(messages, territory_id)
 
 
 def one_line(text, limit=200):
@@ -80,7 +70,8 @@ def notify_reported(delivery, request):
         [
             _message(subject, "commitments/email/reported.txt", context, agent.email)
             for agent in agents
-        ]
+        ],
+        delivery.commitment.territory_id,
     )
 
 
@@ -103,7 +94,10 @@ def notify_reviewed(delivery, request):
         subject = f"Engagement annulé : {delivery.commitment}"
     else:
         subject = f"Réalisation à corriger : {delivery.commitment}"
-    _send([_message(subject, "commitments/email/reviewed.txt", context, contact.email)])
+    _send(
+        [_message(subject, "commitments/email/reviewed.txt", context, contact.email)],
+        delivery.commitment.territory_id,
+    )
 
 
 def notify_report_reviewed(report, request):
@@ -122,4 +116,7 @@ def notify_report_reviewed(report, request):
         subject = f"Déclaration acceptée : {report.campaign} — {report.commitment}"
     else:
         subject = f"Déclaration à corriger : {report.campaign} — {report.commitment}"
-    _send([_message(subject, "commitments/email/report_reviewed.txt", context, contact.email)])
+    _send(
+        [_message(subject, "commitments/email/report_reviewed.txt", context, contact.email)],
+        report.commitment.territory_id,
+    )

@@ -1,8 +1,16 @@
 """gunicorn for `make serve`: tuned for this machine's cores; every value can be overridden
-by the environment (GUNICORN_WORKERS, GUNICORN_THREADS, PORT)."""
+by the environment (GUNICORN_WORKERS, GUNICORN_THREADS, PORT).
+
+With TASK_WORKER=on (`make serve`), gunicorn also starts the task worker that sends the
+queued mails (`manage.py db_worker`, TASK_BACKEND=database) and stops it when it stops.
+In production the worker runs as its own service instead (README, "Mails and reminders").
+"""
 
 import multiprocessing
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 # Django views wait on PostgreSQL: two processes a core, a few threads each.
@@ -32,3 +40,27 @@ def _without_server_header():
 
 
 _without_server_header()
+
+
+_task_worker = None
+
+
+def when_ready(server):
+    """Start the mail worker beside the web workers (TASK_WORKER=on)."""
+    global _task_worker
+    if os.environ.get("TASK_WORKER") != "on":
+        return
+    manage = Path(__file__).resolve().parent.parent / "manage.py"
+    _task_worker = subprocess.Popen(
+        [sys.executable, str(manage), "db_worker", "--no-reload", "--interval", "1"]
+    )
+    server.log.info("Task worker started (pid %s)", _task_worker.pid)
+
+
+def on_exit(server):
+    if _task_worker is not None and _task_worker.poll() is None:
+        _task_worker.terminate()
+        try:
+            _task_worker.wait(timeout=graceful_timeout)
+        except subprocess.TimeoutExpired:
+            _task_worker.kill()

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "dsfr",
     "widget_tweaks",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     # The domain: models, their rules, their admin.
     "strategy",
     "actors",
@@ -123,6 +125,24 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL",
     default="Suivi stratégie pauvreté <ne-pas-repondre@hauts-de-france.gouv.fr>",
 )
+
+# Mails leave through Django's Tasks API (django-tasks, commitments/mails.py), never in the
+# request. TASK_BACKEND=immediate (the default: `make run`, the tests) sends them in the
+# process, once the transaction is committed; TASK_BACKEND=database (`make serve`,
+# production) stores them in the database, and a worker (`manage.py db_worker`) sends them.
+TASK_BACKEND = env.str("TASK_BACKEND", default="immediate")
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASK_BACKEND not in _TASK_BACKENDS:
+    raise SystemExit(f"TASK_BACKEND: {TASK_BACKEND!r} is neither immediate nor database.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND], "QUEUES": ["default"]}}
+# A mail the server refuses is tried again so many times in all, a few minutes apart, then
+# recorded as a failure the staff see in the admin (« Échecs d'envoi »).
+MAIL_ATTEMPTS = env.int("MAIL_ATTEMPTS", default=4)
+# The site's address, for the links in the mails sent without a request (reminders).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username and address before any check.
