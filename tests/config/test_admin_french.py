@@ -48,6 +48,7 @@ GRAMMAR = {
     "connexion": ("connexions", FEMININE),
     "échec de connexion": ("échecs de connexion", MASCULINE),
     "configuration": ("configurations", FEMININE),
+    "échec d'envoi": ("échecs d'envoi", MASCULINE),
 }
 VOWELS = "aeiouyàâéèêëîïôûh"
 APOSTROPHE = "['’]"

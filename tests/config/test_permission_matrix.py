@@ -26,6 +26,8 @@ ROLES = ["anonymous", "contact_a", "contact_b", "manager", "agent", "superuser"]
 DOMAIN_APPS = {"strategy", "actors", "commitments"}
 LOGIN = "/comptes/connexion/"
 ADMIN_LOGIN = "/admin/login/"
+# Rows the application writes alone, that staff read (and delete once dealt with).
+READ_ONLY = {"commitments.MailFailure"}
 
 
 def walk(patterns, prefix="", namespace=""):
@@ -203,6 +205,8 @@ def admin_expectation(model, page, role):
         return 302
     if (model._meta.label, page) in NEVER_BY_HAND:
         return 403
+    if model._meta.label in READ_ONLY and page == "add":
+        return 403  # written by the application alone, for anyone
     if role == "superuser":
         return 200
     app = model._meta.app_label

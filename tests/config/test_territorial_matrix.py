@@ -29,7 +29,7 @@ from openpyxl import load_workbook
 from actors.models import Actor, Membership
 from actors.roles import AGENTS, MANAGERS, setup_roles
 from commitments.admin import declared_version
-from commitments.models import Campaign, Commitment, Delivery, ExpectedReport
+from commitments.models import Campaign, Commitment, Delivery, ExpectedReport, MailFailure
 from config.history import ScopedAdminMixin
 from datasets.forum_2020 import load_forum
 from reports.exports import EXPORTERS
@@ -63,7 +63,7 @@ PLANNED = {"nord": Decimal(1111), "somme": Decimal(7777)}
 REGIONAL_PLANNED = {"nord": Decimal(2222), "somme": Decimal(8888)}
 AXES = {AccessAttempt, AccessLog, AccessFailureLog}
 # Models whose rows are seen according to the territory (the others: by everyone).
-SCOPED = {Actor, Membership, Commitment, Delivery, ExpectedReport, User}
+SCOPED = {Actor, Membership, Commitment, Delivery, ExpectedReport, User, MailFailure}
 # Seen by a département's staff when they belong to the region: regional actors and
 # their contacts; a regional commitment (and its deliveries) is the regional team's.
 REGIONAL_ROWS_SEEN = {Actor, Membership, User, Territory}
@@ -153,6 +153,16 @@ def world():
     AccessAttempt.objects.create(username="referent.somme", failures_since_start=1, **attempt)
     AccessLog.objects.create(username="referent.somme", **attempt)
     AccessFailureLog.objects.create(username="referent.somme", **attempt)
+    failures = {
+        place: MailFailure.objects.create(
+            subject=f"Relance {place}",
+            recipients=f"referent.{place}@exemple.invalid",
+            error="SMTPServerDisconnected",
+            attempts=4,
+            territory=territories[place],
+        )
+        for place in ("nord", "somme", "region")
+    }
     # Each model's rows, by where they lie: "nord", "somme", "region" (a regional row),
     # "staff" (a member of staff's account) or "any" (a row of no territory).
     places = {
@@ -174,6 +184,7 @@ def world():
         | {"region": reports[region_commitment.pk]},
         User: {side: sides[side]["contact"] for side in SIDES}
         | {"region": regional_contact, "staff": users["somme_agent"]},
+        MailFailure: failures,
     }
     for model in admin.site._registry:
         if model not in places:
@@ -249,6 +260,8 @@ def expected_status(model, page, role, place=None):
 
 def may_change(model, role, place):
     """On a change page answered 200: whether it is a form (or read only)."""
+    if model is MailFailure:
+        return False  # read only: the application writes it
     has_permission = base_role(role) == "agent" and model._meta.app_label in {
         "strategy",
         "actors",
