@@ -40,6 +40,7 @@ from commitments.models import (
 from commitments.notifications import notify_reviewed
 from commitments.review import QUEUE_PARAMETER, QUEUE_WAITING, review_queue_url
 from config.history import ReadOnlyHistoryAdmin, ScopedAdminMixin
+from strategy.admin_search import FoldedSearchMixin
 from strategy.forms import AMOUNT_FORMFIELD_OVERRIDES
 from strategy.text import Fold
 from strategy.units import format_amount, format_rate, is_plural
@@ -893,7 +894,7 @@ if admin.site.is_registered(DBTaskResult):
 
 
 @admin.register(MailFailure)
-class MailFailureAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class MailFailureAdmin(ScopedAdminMixin, FoldedSearchMixin, admin.ModelAdmin):
     """The mails that could not leave after every attempt (commitments.mails), for the
     staff of their territory to reach the recipients otherwise; read only, deleted once
     dealt with."""
