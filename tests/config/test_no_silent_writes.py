@@ -62,6 +62,8 @@ def silent_writes(source: str, filename: str = "<source>") -> list[tuple[str, st
     """The queryset or related-manager `update(…)`, and every `bulk_update(…)` and
     `bulk_create(…)` call in `source`, as ("file:line", enclosing function)."""
     hints = QUERYSET_HINTS | related_manager_names()
+    audited = {model.__name__ for model in audited_models()}
+    unaudited = {model.__name__ for model in apps.get_models()} - audited
     found = []
 
     def visit(node, function):
@@ -76,7 +78,9 @@ def silent_writes(source: str, filename: str = "<source>") -> list[tuple[str, st
             on_queryset = bool(receiver & hints) or any(
                 name.endswith(("queryset", "_set")) for name in receiver
             )
-            if method in BULK_WRITES or (method == "update" and on_queryset):
+            if receiver & unaudited:
+                pass  # Model.objects.bulk_create(…) of a model without history
+            elif method in BULK_WRITES or (method == "update" and on_queryset):
                 found.append((f"{filename}:{node.lineno}", function))
         for child in ast.iter_child_nodes(node):
             visit(child, function)
@@ -97,6 +101,15 @@ def test_the_detector_sees_an_update_and_a_bulk_update():
         "options.update({'a': 1})\n"
     )
     assert lines(silent_writes(source)) == ["<source>:1", "<source>:2", "<source>:3"]
+
+
+def test_the_detector_lets_a_model_without_history_write_in_bulk():
+    source = (
+        "ReminderSent.objects.bulk_create(rows)\n"
+        "ReminderSent.objects.filter(pk=1).update(run=None)\n"
+        "ExpectedReport.objects.bulk_create(rows)\n"
+    )
+    assert lines(silent_writes(source)) == ["<source>:3"]
 
 
 @pytest.mark.parametrize(

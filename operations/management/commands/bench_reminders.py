@@ -27,6 +27,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from simple_history.utils import bulk_create_with_history
 
 from actors.models import Actor, Membership
 from actors.roles import AGENTS, attach_to_territory, setup_roles
@@ -80,24 +81,29 @@ class Command(BaseCommand):
             issue=issue, slug="bench-reminders", name="Mesure", unit=Unit.PLACES
         )
         count = reports // PER_ACTOR
-        actors = Actor.objects.bulk_create(
-            Actor(
-                name=f"Acteur de mesure {i}",
-                slug=f"bench-reminders-{i}",
-                kind=Actor.Kind.ASSOCIATION,
-                territory=departement,
-            )
-            for i in range(count)
+        actors = bulk_create_with_history(
+            [
+                Actor(
+                    name=f"Acteur de mesure {i}",
+                    slug=f"bench-reminders-{i}",
+                    kind=Actor.Kind.ASSOCIATION,
+                    territory=departement,
+                )
+                for i in range(count)
+            ],
+            Actor,
         )
-        users = get_user_model().objects.bulk_create(
-            get_user_model()(username=f"bench-reminders-{i}", email=f"ref{i}@exemple.invalid")
+        User = get_user_model()
+        users = User.objects.bulk_create(
+            User(username=f"bench-reminders-{i}", email=f"ref{i}@exemple.invalid")
             for i in range(2 * count)
         )
-        Membership.objects.bulk_create(
-            Membership(actor=actors[i // 2], user=user) for i, user in enumerate(users)
+        bulk_create_with_history(
+            [Membership(actor=actors[i // 2], user=user) for i, user in enumerate(users)],
+            Membership,
         )
-        Commitment.objects.bulk_create(
-            (
+        bulk_create_with_history(
+            [
                 Commitment(
                     actor=actor,
                     measure=measure,
@@ -108,7 +114,8 @@ class Command(BaseCommand):
                 )
                 for i, actor in enumerate(actors)
                 for j in range(PER_ACTOR)
-            ),
+            ],
+            Commitment,
             batch_size=2000,
         )
         agent = get_user_model().objects.create(
