@@ -352,7 +352,8 @@ def send_digests(day, run):
                     "more": max(0, len(rows) - DIGEST_MAX_ACTORS),
                     "total": total,
                     "actors": len({row["commitment__actor_id"] for row in rows}),
-                    "link": site_link("admin:index"),
+                    "link": site_link("admin:commitments_expectedreport_changelist")
+                    + "?retard=oui",
                 },
             )
             queue_mails([_message(subject, body, email) for email in emails], territory.pk)

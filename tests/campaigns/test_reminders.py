@@ -217,6 +217,9 @@ def test_the_day_after_the_deadline_the_late_are_reminded_once(on_commit, world)
     late = next(m for m in mail.outbox if m.to == ["b1@exemple.invalid"])
     assert late.subject == "Date limite dépassée : 1 déclaration en retard — Bilan 2021"
     assert f"était le {day(20):%d/%m/%Y}" in late.body
+    # Past the deadline a report is refused until the prefecture gives a new one: the mail
+    # says so, rather than asking to submit.
+    assert "Pour la remettre, demandez à la préfecture un nouveau délai" in late.body
     for offset in (21, 22, 30):
         run(on_commit, day(offset))
     assert len(mail.outbox) == 3
@@ -267,6 +270,8 @@ def test_the_weekly_digest_tells_each_territory_s_agents_what_is_late_there(
     assert "Association A" in regional.body and "Association C" in regional.body
     assert regional.subject.endswith("3 déclarations — toute la région")
     assert digests["agent-nord"].subject.endswith("2 déclarations — Nord")
+    # The link leads to the late reports of the agent's territory.
+    assert "/admin/commitments/expectedreport/?retard=oui" in nord
     # once a week: the other days of that week send none again, the next Monday does
     for offset in range(1, 7):
         run(on_commit, monday + datetime.timedelta(days=offset))
