@@ -462,7 +462,9 @@ class ExpectedReport(models.Model):
                     "votre structure."
                 )
             )
-        if self.days_left < 0:
+        # The deadline is the first answer's: a report returned for correction (often
+        # after it, since review follows) is corrected while the campaign is open.
+        if self.status == self.Status.EXPECTED and self.days_left < 0:
             return str(
                 _(
                     "La date limite du %(date)s est passée : demandez à la préfecture un "

@@ -186,3 +186,25 @@ def test_a_report_past_its_deadline_is_refused_until_the_actor_gets_a_new_one(wo
     report(world, "b2021", bilan).submit(
         by=world["contact"], nothing_delivered=True, narrative="Avec un délai"
     )
+
+
+def test_a_report_returned_after_the_deadline_is_corrected_while_the_campaign_is_open(world):
+    bilan = campaign(opens_on=TODAY - datetime.timedelta(days=5), deadline=TODAY)
+    bilan.open(by=world["agent"])
+    expected = report(world, "b2021", bilan)
+    expected.submit(by=world["contact"], nothing_delivered=True, narrative="Fermé")
+    # Reviewed the day after the deadline, as review follows it: returned.
+    Campaign.objects.filter(pk=bilan.pk).update(deadline=TODAY - datetime.timedelta(days=1))
+    expected.return_for_revision(by=world["agent"], reason="Depuis quand ?")
+    expected = report(world, "b2021", bilan)
+    assert expected.is_late and expected.may_be_answered
+    expected.submit(by=world["contact"], nothing_delivered=True, narrative="Depuis mars")
+    assert expected.status == ExpectedReport.Status.SUBMITTED
+    # Once the campaign is closed, no longer (unless reopened for the actor).
+    expected.return_for_revision(by=world["agent"], reason="Et la suite ?")
+    bilan.refresh_from_db()
+    bilan.close(by=world["agent"])
+    with pytest.raises(ValidationError, match="est close"):
+        report(world, "b2021", bilan).submit(
+            by=world["contact"], nothing_delivered=True, narrative="Trop tard"
+        )
