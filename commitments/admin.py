@@ -20,6 +20,7 @@ from django.utils.timesince import timesince
 from django_tasks_db.models import DBTaskResult
 
 from actors.scopes import territory_filter
+from commitments.admin_evidence import EvidenceLinksMixin
 from commitments.admin_totals import (
     CommitmentsAwaitingReviewFilter,
     DeliveryTotalsChangeList,
@@ -529,7 +530,7 @@ class DeliveryAdminForm(forms.ModelForm):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyHistoryAdmin):
+class DeliveryAdmin(EvidenceLinksMixin, ReadOnlyHistoryAdmin):
     """reports.admin adds "Exporter la sélection" to it.
 
     The change page of a delivery awaiting review is the review desk: what the commitment
@@ -575,6 +576,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
         "reviewed_by",
         "reviewed_at",
         "return_reason",
+        "evidence_display",
     ]
     readonly_fields = [
         "status",
@@ -583,6 +585,7 @@ class DeliveryAdmin(ReadOnlyHistoryAdmin):
         "reviewed_by",
         "reviewed_at",
         "return_reason",
+        "evidence_display",
     ]
     actions = ["validate_deliveries", "return_deliveries"]
     formfield_overrides = AMOUNT_FORMFIELD_OVERRIDES

@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from actors.models import Actor, Membership
 from actors.scopes import scope_of
 from commitments.admin import ReturnForm, shortened
+from commitments.admin_evidence import EvidenceLinksMixin
 from commitments.campaigns import Campaign, ExpectedReport, reporting_rate, today
 from commitments.notifications import notify_report_reviewed
 from config.history import ReadOnlyHistoryAdmin, display_value
@@ -390,11 +391,12 @@ SUBMITTED_FIELDS = [
     "reviewed_by",
     "return_reason",
     "reopened_until",
+    "evidence_display",
 ]
 
 
 @admin.register(ExpectedReport)
-class ExpectedReportAdmin(ReadOnlyHistoryAdmin):
+class ExpectedReportAdmin(EvidenceLinksMixin, ReadOnlyHistoryAdmin):
     """Made by opening a campaign, never by hand; read here as the contact submitted
     them, and reviewed: the change page of a submitted one is its review desk."""
 

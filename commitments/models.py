@@ -447,13 +447,14 @@ class Commitment(models.Model):
         return delivery_rate(self.planned_amount, self.delivered_amount)
 
     def report_delivery(
-        self, *, amount, date, by, comment="", submission_key=None, confirmed=False
+        self, *, amount, date, by, comment="", submission_key=None, confirmed=False, evidence=None
     ) -> "Delivery":
         """An actor's contact (or staff) reports what was delivered; staff validate it later.
 
         A form posted twice carries the same `submission_key`: the second post gets the
         delivery the first one created (with `already_recorded` set), and nothing new.
-        Unusual figures (Delivery.points_to_confirm) are refused until `confirmed`.
+        Unusual figures (Delivery.points_to_confirm) are refused until `confirmed`. An
+        `evidence` file is attached in the same transaction (commitments.evidence).
         """
         with transaction.atomic():
             commitment = (
@@ -479,6 +480,8 @@ class Commitment(models.Model):
             delivery.check_confirmed(confirmed)
             delivery._history_user = by
             delivery.save()
+            if evidence is not None:
+                Evidence.attach(delivery, evidence, by=by)
         return delivery
 
     def check_status_change(self, new_status, *, closing_note="", validated_deliveries=None):
@@ -1067,5 +1070,6 @@ class Delivery(models.Model):
 
 # The reporting campaigns' models live in their own module (commitments.campaigns).
 from commitments.campaigns import Campaign, ExpectedReport, check_period_open  # noqa: E402, F401
+from commitments.evidence import Evidence  # noqa: E402, F401, I001
 from commitments.mails import MailFailure  # noqa: E402, F401
 from commitments.reminders import ReminderSent  # noqa: E402, F401

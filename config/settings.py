@@ -207,7 +207,38 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "config.storage.StaticStorage"},
+    # Evidence files (commitments.evidence): never on a public URL. A private folder by
+    # default; EVIDENCE_STORAGE=s3 keeps them in an S3-compatible bucket (django-storages,
+    # requirements-s3.txt) so that several servers share them.
+    "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.path("EVIDENCE_ROOT", default=BASE_DIR / "media" / "private"),
+            "base_url": None,
+            "directory_permissions_mode": 0o700,
+            "file_permissions_mode": 0o600,
+        },
+    },
 }
+if env.str("EVIDENCE_STORAGE", default="files") == "s3":
+    STORAGES["evidence"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("EVIDENCE_S3_BUCKET"),
+            "endpoint_url": env.str("EVIDENCE_S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("EVIDENCE_S3_REGION", default=None),
+            "access_key": env.str("EVIDENCE_S3_ACCESS_KEY", default=None),
+            "secret_key": env.str("EVIDENCE_S3_SECRET_KEY", default=None),
+            "location": "suivi",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+# Each evidence file is at most EVIDENCE_MAX_MB megabytes; a delivery or a report holds at
+# most EVIDENCE_MAX_FILES of them.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_MB", default=10) * 1024 * 1024
+EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=10)
 
 # Security. HTTPS defaults to on when DEBUG is off: the site is served behind a TLS proxy
 # that says so in X-Forwarded-Proto. HTTPS=off only for plain-HTTP runs on a developer's
@@ -226,15 +257,16 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
-# Uploads: imports are at most 10 MB (reports.imports.MAX_BYTES); forms far less. The
-# first handler refuses a body over its cap while it is received (reports/uploads.py);
-# what it lets through is at most 10 MB and stays in memory, never in a temporary file.
+# Uploads: imports are at most 10 MB (reports.imports.MAX_BYTES), evidence files
+# EVIDENCE_MAX_MB; forms far less. The first handler refuses a body over its cap while it
+# is received (reports/uploads.py); what it lets through stays in memory, never in a
+# temporary file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "reports.uploads.CappedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
 ]
-FILE_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(11 * 1024 * 1024, EVIDENCE_MAX_BYTES + 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # Content Security Policy (django-csp 4): scripts only from this site, never inline.

@@ -3,11 +3,13 @@
 CappedUploadHandler comes first in FILE_UPLOAD_HANDLERS: it refuses a multipart body
 whose announced length is over its cap before reading any of it, and stops reading one
 that goes over while it is received. The cap is 10 MB (reports.imports.MAX_BYTES, plus
-room for the form's other fields) for someone allowed to import posting to an import page,
-and UPLOAD_CAP everywhere else, anonymous visitors included: no page takes a file. What
-is under the cap stays in memory (FILE_UPLOAD_MAX_MEMORY_SIZE): nothing goes to disk.
+room for the form's other fields) for someone allowed to import posting to an import page;
+EVIDENCE_MAX_MB (plus that room) for an actor's contact posting to a page of the actor area
+that takes an evidence file; and UPLOAD_CAP everywhere else, anonymous visitors included.
+What is under the cap stays in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE.
 """
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
 from django.urls import Resolver404, resolve
@@ -16,6 +18,9 @@ from reports.imports import MAX_BYTES
 
 IMPORT_UPLOAD_CAP = MAX_BYTES + 64 * 1024
 UPLOAD_CAP = 256 * 1024
+FORM_ROOM = 64 * 1024
+# The actor area's pages that take an evidence file (space.urls).
+EVIDENCE_PAGES = {"commitment", "delivery_evidence", "report_evidence"}
 
 
 class UploadTooBig(RequestDataTooBig):
@@ -39,6 +44,15 @@ def upload_cap(request):
             )
         ):
             return IMPORT_UPLOAD_CAP
+    if (
+        match.namespace == "space"
+        and match.url_name in EVIDENCE_PAGES
+        and user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.memberships.exists()
+    ):
+        return settings.EVIDENCE_MAX_BYTES + FORM_ROOM
     return UPLOAD_CAP
 
 

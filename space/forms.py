@@ -1,14 +1,41 @@
 import uuid
 
 from django import forms
+from django.conf import settings
 from dsfr.forms import DsfrBaseForm
 
 from commitments.campaigns import NARRATIVE_MAX_LENGTH
+from commitments.evidence import ACCEPTED_LIST, check_upload, size_label
 from commitments.models import AMOUNT_DECIMALS, AMOUNT_DIGITS, TO_CONFIRM, Delivery
 from strategy.forms import AmountField
 from strategy.units import Unit
 
 COMMENT_MAX_LENGTH = Delivery._meta.get_field("comment").max_length
+
+
+class EvidenceField(forms.FileField):
+    """An evidence file, checked by its content and its size (commitments.evidence)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Justificatif")
+        kwargs.setdefault(
+            "help_text",
+            f"{ACCEPTED_LIST} ; {size_label(settings.EVIDENCE_MAX_BYTES)} au plus.",
+        )
+        kwargs.setdefault("error_messages", {"required": "Choisissez un fichier à joindre."})
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload:
+            check_upload(upload)
+        return upload
+
+
+class EvidenceForm(DsfrBaseForm):
+    """A file to attach to a delivery or an expected report."""
+
+    justificatif = EvidenceField()
 
 
 class DeliveryForm(DsfrBaseForm):
@@ -36,10 +63,13 @@ class DeliveryForm(DsfrBaseForm):
         help_text="Ce qui a été fait, les pièces disponibles (facultatif).",
     )
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    justificatif = EvidenceField(required=False)
 
-    def __init__(self, *args, commitment, **kwargs):
+    def __init__(self, *args, commitment, with_evidence=False, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        if not with_evidence:  # files are added on their own form once it is declared
+            del self.fields["justificatif"]
         unit = Unit(commitment.measure.unit)
         amount = self.fields["amount"]
         amount.label = f"Montant réalisé, en {unit.label}"

@@ -2,21 +2,31 @@
 commitments; answering an expected report; reporting deliveries, editing or retracting
 one still waiting for review, correcting a returned one.
 
-Every view reaches its objects through get_commitment_for, get_delivery_for or
-get_report_for, which answer 404 to anyone who is not a contact of the actor.
+Evidence files (justificatifs) are attached to a delivery while it waits for review or
+is to be corrected, and to an expected report while it may be answered; they are
+downloaded by the actor's contacts and by the staff of its territory.
+
+Every view reaches its objects through get_commitment_for, get_delivery_for,
+get_report_for or Evidence's QuerySet, which answer 404 to anyone who is not a contact of
+the actor (or, for a download, staff of its territory).
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from actors.models import Actor
+from commitments.evidence import Evidence
 from commitments.models import Commitment, Delivery, ExpectedReport, rows_by
 from commitments.notifications import notify_reported
-from space.forms import DeliveryForm, ExpectedReportForm
+from space.forms import DeliveryForm, EvidenceForm, ExpectedReportForm
+
+EVIDENCE = Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at", "pk"))
 
 
 def get_commitment_for(user, pk):
@@ -78,12 +88,15 @@ def home(request):
 @login_required
 def commitment_detail(request, pk):
     commitment = get_commitment_for(request.user, pk)
-    form = DeliveryForm(request.POST or None, commitment=commitment)
+    form = DeliveryForm(
+        request.POST or None, request.FILES or None, commitment=commitment, with_evidence=True
+    )
     if request.method == "POST" and form.is_valid():
         try:
             delivery = commitment.report_delivery(
                 **form.domain_arguments(),
                 submission_key=form.cleaned_data["submission_key"],
+                evidence=form.cleaned_data["justificatif"],
                 by=request.user,
             )
         except ValidationError as error:
@@ -97,8 +110,10 @@ def commitment_detail(request, pk):
                     request, "Réalisation déclarée : elle attend la validation de la préfecture."
                 )
             return redirect("space:commitment", pk=commitment.pk)
-    deliveries = commitment.deliveries.select_related("reported_by").order_by(
-        *Delivery.REVIEW_ORDERING
+    deliveries = (
+        commitment.deliveries.select_related("reported_by")
+        .prefetch_related(EVIDENCE)
+        .order_by(*Delivery.REVIEW_ORDERING)
     )
     return render(
         request,
@@ -143,6 +158,7 @@ def expected_report(request, pk):
     deliveries = (
         report.deliveries_of_period(counted_only=False)
         .select_related("commitment", "reported_by")
+        .prefetch_related(EVIDENCE)
         .order_by(*Delivery.REVIEW_ORDERING)
     )
     return render(
@@ -156,6 +172,8 @@ def expected_report(request, pk):
             "deliveries": deliveries,
             "closed": report.is_closed_for_actor,
             "form": form,
+            "files": report.evidence.order_by("uploaded_at", "pk"),
+            "evidence_form": EvidenceForm(),
             "breadcrumb_data": {
                 "links": [{"url": reverse("space:home"), "title": "Mon espace"}],
                 "current": f"{report.campaign.title} — {report.commitment.title}",
@@ -224,6 +242,8 @@ def _delivery_page(request, template, delivery, form, current):
             "delivery": delivery,
             "commitment": commitment,
             "form": form,
+            "files": delivery.evidence.order_by("uploaded_at", "pk"),
+            "evidence_form": EvidenceForm(),
             "breadcrumb_data": {
                 "links": [
                     {"url": reverse("space:home"), "title": "Mon espace"},
@@ -253,3 +273,83 @@ def retract_delivery(request, pk):
             "validation, et reste dans l'historique.",
         )
     return redirect("space:commitment", pk=delivery.commitment_id)
+
+
+def delivery_page(delivery):
+    """Where a contact changes this delivery: its correction or amendment page while it may
+    be, its commitment's page otherwise."""
+    if delivery.may_be_corrected:
+        return reverse("space:correct_delivery", args=[delivery.pk])
+    if delivery.may_be_amended:
+        return reverse("space:amend_delivery", args=[delivery.pk])
+    return reverse("space:commitment", args=[delivery.commitment_id])
+
+
+@login_required
+@require_POST
+def delivery_evidence(request, pk):
+    delivery = get_delivery_for(request.user, pk)
+    _attach(request, delivery)
+    return redirect(delivery_page(delivery))
+
+
+@login_required
+@require_POST
+def report_evidence(request, pk):
+    report = get_report_for(request.user, pk)
+    _attach(request, report)
+    return redirect("space:expected_report", pk=report.pk)
+
+
+def _attach(request, target):
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["justificatif"]) + " Rien n'a été ajouté.")
+        return
+    upload = form.cleaned_data["justificatif"]
+    try:
+        evidence = Evidence.attach(target, upload, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages) + " Rien n'a été ajouté.")
+    else:
+        messages.success(request, f"Justificatif « {evidence.name} » ajouté.")
+
+
+@login_required
+@require_POST
+def remove_evidence(request, key):
+    evidence = get_object_or_404(
+        Evidence.objects.of_contact(request.user).select_related(
+            "delivery__commitment", "report__campaign"
+        ),
+        key=key,
+    )
+    try:
+        evidence.remove(by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages) + " Rien n'a été retiré.")
+    else:
+        messages.success(
+            request, f"Justificatif « {evidence.name} » retiré ; il reste dans l'historique."
+        )
+    if evidence.delivery is not None:
+        return redirect(delivery_page(evidence.delivery))
+    return redirect("space:expected_report", pk=evidence.report_id)
+
+
+@login_required
+@require_safe
+def download_evidence(request, key):
+    """Streams a file to whom may read it, as an attachment that no browser runs."""
+    evidence = get_object_or_404(Evidence.objects.visible_to(request.user), key=key)
+    try:
+        handle = evidence.file.open("rb")
+    except (FileNotFoundError, OSError) as error:
+        raise Http404("Fichier introuvable dans le stockage.") from error
+    response = FileResponse(
+        handle, as_attachment=True, filename=evidence.name, content_type=evidence.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -73,3 +73,14 @@ def no_cache_unless_asked(request, settings):
 def on_commit(django_capture_on_commit_callbacks):
     """E-mails leave on commit, which a test's own transaction never reaches: run them."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture(autouse=True)
+def evidence_folder(settings, tmp_path_factory):
+    """Evidence files of each test go to a folder of their own, never the project's."""
+    folder = tmp_path_factory.mktemp("justificatifs")
+    settings.STORAGES = settings.STORAGES | {
+        "evidence": settings.STORAGES["evidence"]
+        | {"OPTIONS": settings.STORAGES["evidence"]["OPTIONS"] | {"location": str(folder)}}
+    }
+    return folder

@@ -106,3 +106,19 @@ def form_values(response, field):
     forms = [form for form in parser.forms if field in form]
     assert len(forms) == 1, f"{len(forms)} forms hold {field}"
     return forms[0]
+
+
+# The smallest files each kind of evidence check knows (commitments.evidence).
+PDF_BYTES = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def upload(name="preuve.pdf", content=PDF_BYTES):
+    """A file as a form posts it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)

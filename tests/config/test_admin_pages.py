@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from actors.models import Actor, Forum, Membership
-from commitments.models import Commitment, Delivery
+from commitments.models import Commitment, Delivery, Evidence
 from strategy.models import Issue, Measure, Territory
 from strategy.units import Unit
 from tests.factories import (
@@ -18,7 +18,7 @@ from tests.factories import (
     TerritoryFactory,
     UserFactory,
 )
-from tests.helpers import count_queries
+from tests.helpers import count_queries, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +38,8 @@ PINNED = {
     # deliveries the status choice is about (count and sum)
     "commitment": (13, 5, 11, 8),
     # changelist: +1, the totals per unit of the listed rows; change: its commitment is
-    # read only, no choices to load
-    "delivery": (12, 5, 6, 12),
+    # read only, no choices to load; +1, its evidence files
+    "delivery": (12, 5, 7, 12),
 }
 PAGES = ["changelist", "add", "change", "history"]
 
@@ -57,8 +57,10 @@ def populate(size):
         commitment = CommitmentFactory(actor=actor, measure=measure, year=2021)
     first = Commitment.objects.order_by("pk").first()
     for _ in range(size):
-        DeliveryFactory(commitment=first).validate(by=agent)
-        DeliveryFactory(commitment=first)
+        validated = DeliveryFactory(commitment=first)
+        Evidence.attach(validated, upload(), by=agent)
+        validated.validate(by=agent)
+        Evidence.attach(DeliveryFactory(commitment=first), upload(), by=agent)
         DeliveryFactory(commitment=commitment).return_for_revision(by=agent, reason="À revoir")
     first.title = "Engagement modifié"
     first.save()
@@ -86,10 +88,10 @@ def test_admin_page_renders_with_a_pinned_query_count(staff_client, model_name, 
 
 # The review desk (a delivery awaiting review: its change page with the commitment's figures
 # and its other deliveries), the queue "À examiner" and the index that counts what waits.
-# desk: the validated delivery's change page (6) and one for the other deliveries, however
+# desk: the validated delivery's change page (7) and one for the other deliveries, however
 # many (at most 20 shown); queue: the delivery changelist's; index: +1, the count waiting
-# and the oldest's date, in one aggregate.
-REVIEW_PINNED = {"desk": 7, "queue": 12, "index": 7}
+# and the oldest's date, in one aggregate. The desk's evidence files: +1.
+REVIEW_PINNED = {"desk": 8, "queue": 12, "index": 7}
 
 
 def review_url(page):

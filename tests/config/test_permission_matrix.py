@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from actors.models import Actor
 from actors.roles import AGENTS, MANAGERS, attach_to_territory, setup_roles
-from commitments.models import Campaign, Commitment, ExpectedReport
+from commitments.models import Campaign, Commitment, Evidence, ExpectedReport
 from datasets.forum_2020 import load_forum
 from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory, region
+from tests.helpers import upload
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,9 @@ def world():
     campaign.open(by=users["agent"])
     report = ExpectedReport.objects.get(campaign=campaign, commitment=commitment)
     report.submit(by=users["contact_a"], narrative="Rien", nothing_delivered=True)
+    evidence = Evidence.attach(waiting, upload(), by=users["contact_a"])
     return {
+        "evidence": evidence,
         "users": users,
         "commitment": commitment,
         "delivery": delivery,
@@ -131,6 +134,27 @@ def project_urls(world):
             f"/espace/realisations/{waiting.pk}/retirer/",
             dict.fromkeys(ROLES, (405, 404)) | {"anonymous": (302, 302), "contact_a": (405, 302)},
         ),
+        # A file of contact_a's waiting delivery: its contacts and the staff of its
+        # territory (here the region's) download it.
+        "space:evidence": (
+            f"/espace/justificatifs/{world['evidence'].key}/",
+            {"anonymous": (302, 302), "contact_a": (200, 405), "contact_b": (404, 405)}
+            | dict.fromkeys(["manager", "agent", "superuser"], (200, 405)),
+        ),
+        # POST only; the owner's post without a file is refused back to the page.
+        "space:delivery_evidence": (
+            f"/espace/realisations/{waiting.pk}/justificatifs/",
+            dict.fromkeys(ROLES, (405, 404)) | {"anonymous": (302, 302), "contact_a": (405, 302)},
+        ),
+        "space:report_evidence": (
+            f"/espace/declarations/{world['report'].pk}/justificatifs/",
+            dict.fromkeys(ROLES, (405, 404)) | {"anonymous": (302, 302), "contact_a": (405, 302)},
+        ),
+        # Last of the files: the owner's post removes it.
+        "space:remove_evidence": (
+            f"/espace/justificatifs/{world['evidence'].key}/retirer/",
+            dict.fromkeys(ROLES, (405, 404)) | {"anonymous": (302, 302), "contact_a": (405, 302)},
+        ),
         "accounts:login": (LOGIN, {"anonymous": (200, 200)} | dict.fromkeys(ROLES[1:], (302, 302))),
         "accounts:logout": ("/comptes/deconnexion/", dict.fromkeys(ROLES, (405, 302))),
         "accounts:home": ("/comptes/accueil/", signed_in | dict.fromkeys(ROLES[1:], (200, 405))),
@@ -185,6 +209,7 @@ def test_every_project_url_answers_each_role_as_expected(client, world):
         "/espace/realisations/999999/corriger/",
         "/espace/realisations/999999/modifier/",
         "/espace/declarations/999999/",
+        "/espace/justificatifs/00000000-0000-4000-8000-000000000000/",
         "/enjeux/999999/",
         "/mesures/inconnue/",
         "/acteurs/personne/",

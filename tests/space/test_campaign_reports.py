@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.models import Campaign, ExpectedReport
+from commitments.models import Campaign, Evidence, ExpectedReport
 from tests.factories import CommitmentFactory, UserFactory
-from tests.helpers import count_queries, form_values, text_of
+from tests.helpers import count_queries, form_values, text_of, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,7 @@ def test_a_contact_submits_with_the_period_s_deliveries(client, report_a, contac
         amount=Decimal(3), date=datetime.date(2020, 6, 1), by=contact_a, confirmed=True
     )
     page = text_of(client.get(address(report_a)))
-    assert "01/06/2021 12 € En attente de validation referent-a Modifier ou retirer" in page
+    assert "01/06/2021 12 € En attente de validation referent-a — Modifier ou retirer" in page
     assert "01/06/2020" not in page  # outside the period
     response = client.post(address(report_a), {"narrative": "Douze places ouvertes"}, follow=True)
     assert response.redirect_chain == [(address(report_a), 302)]
@@ -318,8 +318,8 @@ def grow(actors, contact, agent, count):
 # the expected reports (with their campaign, commitment, actor and measure): 9.
 # The report page: session, user, the menu's three, the report (with its campaign,
 # commitment, actor, measure and who submitted it), its deliveries with who reported
-# them: 7.
-@pytest.mark.parametrize(("page", "pinned"), [("home", 9), ("report", 7)])
+# them, their evidence files, the report's own: 9.
+@pytest.mark.parametrize(("page", "pinned"), [("home", 9), ("report", 9)])
 def test_query_counts_are_pinned_and_do_not_grow(
     client, contact_both, actor_a, actor_b, agent, report_a, page, pinned
 ):
@@ -336,7 +336,10 @@ def test_query_counts_are_pinned_and_do_not_grow(
         delivery = report_a.commitment.report_delivery(
             amount=Decimal(1), date=IN_PERIOD, by=UserFactory()
         )
+        Evidence.attach(delivery, upload(f"piece-{index}.pdf"), by=contact_both)
         if index % 2:
             delivery.return_for_revision(by=agent, reason="?")
+    for index in range(5):
+        Evidence.attach(report_a, upload(f"bilan-{index}.pdf"), by=contact_both)
     assert ExpectedReport.objects.for_area(contact_both).count() == 41
     assert (small, count_queries(client, target)) == (pinned, pinned)

@@ -11,10 +11,10 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from commitments.models import Commitment, Delivery
+from commitments.models import Commitment, Delivery, Evidence
 from strategy.units import Unit
 from tests.factories import CommitmentFactory, MeasureFactory, UserFactory
-from tests.helpers import NBSP, count_queries, text_of
+from tests.helpers import NBSP, count_queries, text_of, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -391,13 +391,16 @@ def test_the_admin_and_the_reports_name_the_new_status(staff_client, contact_a, 
     assert "Retirée par l'acteur" in b"".join(report.streaming_content).decode()
 
 
-@pytest.mark.parametrize(("size", "pinned"), [(3, 6), (30, 6)])
+@pytest.mark.parametrize(("size", "pinned"), [(3, 7), (30, 7)])
 def test_the_amend_page_query_count_is_pinned(client, contact_a, commitment_a, size, pinned):
     # The session, the user, and the delivery with its commitment, actor and measure
     # (one join, through get_delivery_for); however many deliveries the commitment has;
-    # and the menu's three (permissions of the user and of their groups, memberships).
+    # its evidence files (1, however many: `size` // 3 of them); and the menu's three
+    # (permissions of the user and of their groups, memberships).
     for _index in range(size):
         commitment_a.report_delivery(amount=Decimal(1), date=JUNE_2021, by=UserFactory())
     waiting = commitment_a.deliveries.order_by("pk").last()
+    for index in range(size // 3):
+        Evidence.attach(waiting, upload(f"piece-{index}.pdf"), by=contact_a)
     client.force_login(contact_a)
     assert count_queries(client, reverse("space:amend_delivery", args=[waiting.pk])) == pinned
