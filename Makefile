@@ -87,12 +87,13 @@ bench-login: install
 loadtest: install
 	DEBUG=on $(BIN)/python manage.py loadtest --duration $${DURATION:-60} --clients $${CLIENTS:-50} $(if $(RESTART),--restart-postgres,)
 
-# pg_dump / pg_restore on PostgreSQL, a consistent copy of the file on SQLite.
+# One archive: pg_dump / pg_restore on PostgreSQL, a consistent copy of the file on SQLite,
+# and the evidence files (through the storage API).
 backup: install
 	DEBUG=on $(BIN)/python manage.py backup $(if $(FILE),--output $(FILE),)
 
 restore: install
-	@test -n "$(FILE)" || (echo "make restore FILE=backups/suivi-….dump"; exit 2)
+	@test -n "$(FILE)" || (echo "make restore FILE=backups/suivi-….tar"; exit 2)
 	DEBUG=on $(BIN)/python manage.py restore $(FILE)
 
 clean:

@@ -23,9 +23,12 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
+from django.core.signals import setting_changed
 from django.db import models, transaction
 from django.db.models import Q
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -75,9 +78,26 @@ ACCEPTED_LIST = (
 )
 
 
+class EvidenceStorage(LazyObject):
+    """settings.STORAGES["evidence"], looked up when first used (and again after the
+    setting changes, as in tests), not when the model is imported."""
+
+    def _setup(self):
+        self._wrapped = storages["evidence"]
+
+
+_storage = EvidenceStorage()
+
+
+@receiver(setting_changed)
+def _storage_setting_changed(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _storage._wrapped = empty
+
+
 def evidence_storage():
-    """The storage evidence files go to (settings.STORAGES["evidence"])."""
-    return storages["evidence"]
+    """The storage evidence files go to (FileField's `storage` callable)."""
+    return _storage
 
 
 def evidence_path(instance, filename):
@@ -342,6 +362,13 @@ def why_not_attached(target) -> str:
             % {"status": target.get_status_display()}
         )
     return target.why_not_answerable
+
+
+def file_no_longer_named(sender, instance, **kwargs):
+    """A past version of an evidence file was deleted: its file goes, after the commit,
+    if nothing names it any more."""
+    name = getattr(instance.file, "name", instance.file) or ""  # past versions keep a text
+    transaction.on_commit(lambda: delete_unnamed_file(name))
 
 
 def delete_unnamed_file(name):

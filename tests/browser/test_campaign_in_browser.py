@@ -1,9 +1,11 @@
 """A contact answers a reporting campaign in a browser: /espace/ shows what is due, the
-report's page takes "nothing delivered" with a comment, and says it is submitted; both
-pages pass axe on a phone and on a desktop."""
+report's page takes a file (refusing one that is not what its name says) and "nothing
+delivered" with a comment, and says it is submitted; both pages pass axe on a phone and on
+a desktop."""
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -12,7 +14,7 @@ from commitments.models import Campaign, ExpectedReport
 from tests.browser.test_actor_journey import log_in
 from tests.browser.test_public_pages_in_browser import serious_violations
 from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory
-from tests.helpers import main_text
+from tests.helpers import PDF_BYTES, main_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,6 +74,27 @@ def test_a_contact_declares_nothing_with_a_comment_and_submits(
     screenshot(f"campagne-declaration-erreur-{width}")
     assert serious_violations(page) == []
 
+    # A file whose content is not what its name says is refused; a PDF is joined, and
+    # downloads under its name.
+    page.get_by_label("Justificatif").set_input_files(
+        {"name": "bilan.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" * 20}
+    )
+    page.get_by_role("button", name="Ajouter le justificatif").click()
+    page.wait_for_url(f"**/espace/declarations/{report.pk}/")
+    assert "Le contenu de « bilan.pdf » n'est pas d'un type accepté" in main_text(page)
+    page.get_by_label("Justificatif").set_input_files(
+        {"name": "bilan.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
+    )
+    page.get_by_role("button", name="Ajouter le justificatif").click()
+    page.wait_for_url(f"**/espace/declarations/{report.pk}/")
+    assert "Justificatif « bilan.pdf » ajouté." in main_text(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="bilan.pdf").click()
+    assert download.value.suggested_filename == "bilan.pdf"
+    assert Path(download.value.path()).read_bytes() == PDF_BYTES
+    screenshot(f"campagne-declaration-justificatif-{width}")
+    assert serious_violations(page) == []
+
     page.locator("label", has_text="Rien de réalisé sur la période").click()  # DSFR's box
     assert page.get_by_label("Rien de réalisé sur la période").is_checked()
     page.get_by_label("Récit").fill("Le local n'a pas été livré avant décembre.")
@@ -86,6 +109,7 @@ def test_a_contact_declares_nothing_with_a_comment_and_submits(
     assert serious_violations(page) == []
     report.refresh_from_db()
     assert (report.status, report.nothing_delivered) == ("submitted", True)
+    assert list(report.evidence.values_list("name", flat=True)) == ["bilan.pdf"]
 
     page.goto("/espace/")
     assert "remise, à examiner" in main_text(page).lower()

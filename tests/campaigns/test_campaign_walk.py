@@ -1,17 +1,16 @@
 """One campaign walked from opening to reopening, through the pages and the daily command
 as its users meet it, with the completeness figures at each step."""
 
-import datetime
-from decimal import Decimal
-
 import pytest
 from django.core import mail
+from django.db.models import Q
 from django.test import Client
 
 from actors.roles import AGENTS
-from commitments.models import ExpectedReport
+from commitments.models import Evidence, ExpectedReport
 from tests.campaigns.test_reminders import build_world, day, run, sent_to
 from tests.factories import staff_member
+from tests.helpers import PDF_BYTES, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -43,16 +42,38 @@ def test_a_campaign_from_opening_to_a_reopening_for_one_actor(roles, on_commit):
     assert len(mail.outbox) == 4
     assert figures(campaign, day(0)) == (4, 0, 0, 0, 0)
 
-    # A contact declares a delivery of the period and submits; another declares nothing.
-    world["commitments"]["a_first"].report_delivery(
-        amount=Decimal(10), date=datetime.date(2021, 5, 1), by=world["contacts"]["a1"]
+    # A contact declares a delivery of the period with its invoice, joins the year's
+    # report to the declaration, and submits; another declares nothing.
+    contact = Client()
+    contact.force_login(world["contacts"]["a1"])
+    first = world["commitments"]["a_first"]
+    response = contact.post(
+        f"/espace/engagements/{first.pk}/",
+        {"amount": "10", "date": "2021-05-01", "justificatif": upload("facture.pdf")},
     )
+    assert response.status_code == 302
+    report_a = ExpectedReport.objects.get(commitment=first)
+    response = contact.post(
+        f"/espace/declarations/{report_a.pk}/justificatifs/",
+        {"justificatif": upload("rapport-execution-2021.pdf")},
+    )
+    assert response.status_code == 302
     assert post_report(world, "a1", "a_first", {"narrative": "Bilan"}).status_code == 302
+    assert sorted(
+        Evidence.objects.filter(Q(delivery__commitment=first) | Q(report=report_a)).values_list(
+            "name", flat=True
+        )
+    ) == ["facture.pdf", "rapport-execution-2021.pdf"]
     response = post_report(world, "b1", "b", {"nothing_delivered": "on", "narrative": "Fermé"})
     assert response.status_code == 302
     assert figures(campaign, day(0)) == (4, 2, 0, 0, 0)
 
-    # Staff accept one and return the other.
+    # Staff read the report's file, accept one and return the other.
+    staff = Client()
+    staff.force_login(agent)
+    evidence = report_a.evidence.get()
+    download = staff.get(f"/espace/justificatifs/{evidence.key}/")
+    assert b"".join(download.streaming_content) == PDF_BYTES
     ExpectedReport.objects.get(commitment=world["commitments"]["a_first"]).accept(by=agent)
     ExpectedReport.objects.get(commitment=world["commitments"]["b"]).return_for_revision(
         by=agent, reason="Depuis quand ?"

@@ -299,7 +299,8 @@ def grow_deliveries(commitment, count):
 
 
 # The commitment page: session, user, the commitment, its deliveries with their reporters
-# (4), their evidence files (1, whatever their number: each delivery has one here). The action of each row (Corriger, Modifier ou retirer: Delivery.may_be_corrected and
+# (4), their evidence files (1, whatever their number: each delivery has one here). The
+# action of each row (Corriger, Modifier ou retirer: Delivery.may_be_corrected and
 # may_be_amended) reads the delivery's commitment, which the related manager hands over
 # without a query: the pin at 33 deliveries, a third of them waiting, shows it.
 # Three more on each page are the menu's: the user's and their groups' permissions (may

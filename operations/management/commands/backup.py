@@ -4,11 +4,15 @@ from operations.backups import backup, default_path
 
 
 class Command(BaseCommand):
-    help = "Sauvegarde la base (pg_dump sur PostgreSQL, copie cohérente sur SQLite)."
+    help = (
+        "Sauvegarde la base (pg_dump sur PostgreSQL, copie cohérente sur SQLite) et les "
+        "justificatifs, dans une archive tar."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--output", help="fichier à écrire (backups/suivi-<date> sinon)")
+        parser.add_argument("--output", help="archive à écrire (backups/suivi-<date>.tar sinon)")
 
     def handle(self, *args, output, **options):
-        path = backup(output or default_path())
-        self.stdout.write(f"Sauvegarde écrite : {path}")
+        path, files = backup(output or default_path())
+        plural = "s" if files > 1 else ""
+        self.stdout.write(f"Sauvegarde écrite : {path} (la base et {files} justificatif{plural})")

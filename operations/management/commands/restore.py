@@ -12,7 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, target, **options):
         try:
-            restore(file, target=target)
+            files = restore(file, target=target)
         except FileNotFoundError as error:
             raise CommandError(f"Sauvegarde introuvable : {error}") from error
-        self.stdout.write(f"Sauvegarde restaurée : {file}")
+        plural = "s" if files > 1 else ""
+        self.stdout.write(f"Sauvegarde restaurée : {file} ({files} justificatif{plural} remis)")
