@@ -300,34 +300,29 @@ class Evidence(models.Model):
         accepted, a target no longer open to changes (see why_not_attached), or one that
         holds EVIDENCE_MAX_FILES already."""
         content_type = check_upload(upload)
-        stored = None
+        check_may_attach(target)  # read without a lock: nothing is stored to be refused
+        evidence = cls(
+            name=clean_name(upload.name),
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=by,
+        )
+        # Stored before the locks are taken, so that a slow store holds none of them.
+        evidence.file.save("", upload, save=False)
         try:
             with transaction.atomic():
                 lock_commitments([target.commitment_id])
                 locked = type(target).objects.select_for_update().get(pk=target.pk)
-                if refusal := why_not_attached(locked):
-                    raise ValidationError(refusal, code="closed")
-                if locked.evidence.count() >= settings.EVIDENCE_MAX_FILES:
-                    raise ValidationError(
-                        _("%(max)s justificatifs au plus : retirez-en un avant d'en ajouter.")
-                        % {"max": settings.EVIDENCE_MAX_FILES},
-                        code="too_many",
-                    )
-                evidence = cls(
-                    name=clean_name(upload.name),
-                    content_type=content_type,
-                    size=upload.size,
-                    uploaded_by=by,
-                    **{"delivery" if isinstance(locked, Delivery) else "report": locked},
-                )
-                evidence.file.save("", upload, save=False)
-                stored = evidence.file.name
+                check_may_attach(locked)
+                if isinstance(locked, Delivery):
+                    evidence.delivery = locked
+                else:
+                    evidence.report = locked
                 evidence._history_user = by
                 evidence.save()
         except BaseException:
-            # The storage is no database: a file written for a row that was not saved goes.
-            if stored:
-                evidence_storage().delete(stored)
+            # The storage is no database: a file stored for a row that was not saved goes.
+            evidence_storage().delete(evidence.file.name)
             raise
         return evidence
 
@@ -345,6 +340,18 @@ class Evidence(models.Model):
                 return
             evidence._history_user = by
             evidence.delete()
+
+
+def check_may_attach(target):
+    """Refuse, in French, a file on a target closed to changes or full."""
+    if refusal := why_not_attached(target):
+        raise ValidationError(refusal, code="closed")
+    if target.evidence.count() >= settings.EVIDENCE_MAX_FILES:
+        raise ValidationError(
+            _("%(max)s justificatifs au plus : retirez-en un avant d'en ajouter.")
+            % {"max": settings.EVIDENCE_MAX_FILES},
+            code="too_many",
+        )
 
 
 def why_not_attached(target) -> str:

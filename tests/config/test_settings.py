@@ -1,6 +1,7 @@
 """Settings come from the environment and refuse to start insecurely."""
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -147,3 +148,39 @@ def test_outside_the_browser_tests_the_orm_still_refuses_to_run_beside_an_event_
 
     with pytest.raises(SynchronousOnlyOperation):
         asyncio.run(count_actors())
+
+
+def test_evidence_files_go_to_an_s3_bucket_when_asked():
+    code = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps([s.STORAGES['evidence'], s.EVIDENCE_MAX_BYTES, "
+        "s.FILE_UPLOAD_MAX_MEMORY_SIZE]))"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "x",
+            "EVIDENCE_STORAGE": "s3",
+            "EVIDENCE_S3_BUCKET": "suivi-justificatifs",
+            "EVIDENCE_S3_ENDPOINT_URL": "https://s3.example.org",
+            "EVIDENCE_MAX_MB": "25",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    storage, max_bytes, in_memory = json.loads(result.stdout)
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storage["OPTIONS"] | {"bucket_name": "suivi-justificatifs"} == storage["OPTIONS"]
+    assert storage["OPTIONS"]["endpoint_url"] == "https://s3.example.org"
+    assert (storage["OPTIONS"]["default_acl"], storage["OPTIONS"]["querystring_auth"]) == (
+        "private",
+        True,
+    )
+    # An upload under the cap stays in memory, never in a temporary file.
+    assert max_bytes == 25 * 1024 * 1024 and in_memory > max_bytes

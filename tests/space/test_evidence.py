@@ -182,6 +182,7 @@ def test_a_contact_declares_a_delivery_with_its_file_and_downloads_it(
     assert download["Content-Type"] == "application/pdf"
     assert download["X-Content-Type-Options"] == "nosniff"
     assert download["Cache-Control"] == "private, no-store"
+    assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert b"".join(download.streaming_content) == PDF_BYTES
 
 
@@ -253,7 +254,7 @@ def test_only_a_contact_gets_the_evidence_cap_and_others_are_refused_unread(
 
 
 def test_a_delivery_or_report_holds_at_most_the_configured_number_of_files(
-    client, settings, contact_a, report_a
+    client, settings, contact_a, report_a, evidence_folder
 ):
     settings.EVIDENCE_MAX_FILES = 2
     client.force_login(contact_a)
@@ -265,6 +266,7 @@ def test_a_delivery_or_report_holds_at_most_the_configured_number_of_files(
         in text_of(response)
     )
     assert list(report_a.evidence.values_list("name", flat=True)) == ["bilan-0.pdf", "bilan-1.pdf"]
+    assert len(stored_files(evidence_folder)) == 2  # the refused one was never stored
 
 
 def test_posting_no_file_says_so(client, contact_a, report_a):
