@@ -1,7 +1,8 @@
 """Clearly fictional data on top of the press release's, for the demo and for benchmarks.
 
 At scale 1: actors up to 72 in all, about 300 commitments and 1 500 deliveries over the
-measures, the five départements and 2019–2022, in every status. `scale` multiplies every
+measures, the five départements and 2019–2022, in every status, and two reporting
+campaigns, a closed one and an open one (datasets/demo_campaigns.py). `scale` multiplies every
 volume; the same seed gives the same data. Rows are bulk-inserted, each with its history
 entry (created, by no one, reason DEMO_REASON), as the rest of the project's writes.
 
@@ -29,6 +30,7 @@ from tqdm import tqdm
 from actors.models import Actor, Forum, Membership
 from actors.roles import AGENTS, MANAGERS, attach_to_territory, find_territory, setup_roles
 from commitments.models import CANCELLED_REASON, Commitment, Delivery
+from datasets.demo_campaigns import demo_campaigns, load_demo_campaigns
 from datasets.forum_2020 import FORUM_SLUG
 from public.cache import figures_changed
 from strategy.models import Measure, Territory
@@ -122,6 +124,7 @@ def demo_exists():
 @transaction.atomic
 def remove_demo():
     demo_actors = Actor.objects.filter(slug__startswith=DEMO_PREFIX)
+    demo_campaigns(DEMO_REASON).delete()
     Delivery.objects.filter(commitment__actor__in=demo_actors).delete()
     Commitment.objects.filter(actor__in=demo_actors).delete()
     demo_actors.delete()
@@ -130,7 +133,7 @@ def remove_demo():
 
 @transaction.atomic
 def load_demo(*, seed=2020, scale=1, progress=None):
-    """Returns {"actors": n, "commitments": n, "deliveries": n}."""
+    """Returns {"actors": n, "commitments": n, "deliveries": n, "campaigns": n}."""
     rng = random.Random(seed)
     territories = list(Territory.objects.filter(level=Territory.Level.DEPARTEMENT).order_by("code"))
     measures = list(Measure.objects.order_by("pk"))
@@ -180,6 +183,13 @@ def load_demo(*, seed=2020, scale=1, progress=None):
         bar.update(size)
     bar.close()
     _demo_accounts(actors)
+    # Through the domain's methods, report by report: at scale 1 only (as the forum's
+    # participants), where a demo is looked at, not where a benchmark needs volume.
+    counts["campaigns"] = (
+        load_demo_campaigns(seed=seed, usernames=[a[0] for a in DEMO_ACCOUNTS], reason=DEMO_REASON)
+        if scale == 1
+        else 0
+    )
     figures_changed()  # bulk inserts send no post_save signal
     return counts
 

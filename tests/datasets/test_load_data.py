@@ -8,13 +8,24 @@ from django.core.management import call_command
 
 from actors.models import Actor, Forum, Membership
 from actors.scopes import scope_of
+from commitments.campaigns import Campaign, ExpectedReport
 from commitments.models import Commitment, Delivery
 from datasets.demo import DEMO_REASON
 from strategy.models import Issue, Measure, Territory
 
 pytestmark = pytest.mark.django_db
 
-HISTORY_MODELS = [Territory, Issue, Measure, Actor, Forum, Commitment, Delivery]
+HISTORY_MODELS = [
+    Territory,
+    Issue,
+    Measure,
+    Actor,
+    Forum,
+    Commitment,
+    Delivery,
+    Campaign,
+    ExpectedReport,
+]
 
 
 def totals_by_unit():
@@ -191,6 +202,7 @@ def test_scale_multiplies_the_volumes():
     call_command("load_demo", scale=2, verbosity=0)
     assert Actor.objects.filter(slug__startswith="demo-").count() == 126
     assert Commitment.objects.count() - 6 == 600
+    assert not Campaign.objects.exists()  # built report by report: at scale 1 only
 
 
 def test_load_demo_a_second_time_adds_nothing():

@@ -1,10 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from datasets.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_exists, load_demo, remove_demo
+from strategy.units import is_plural
 
 
 class Command(BaseCommand):
-    help = "Ajoute des données fictives de démonstration (acteurs, engagements, réalisations)."
+    help = (
+        "Ajoute des données fictives de démonstration (acteurs, engagements, réalisations, "
+        "campagnes de remontée)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2020, help="graine du hasard")
@@ -30,7 +34,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Démo chargée : {counts['actors']} acteurs, {counts['commitments']} engagements, "
-                f"{counts['deliveries']} réalisations."
+                f"{counts['deliveries']} réalisations, {counts['campaigns']} "
+                f"campagne{'s' if is_plural(counts['campaigns']) else ''} de remontée."
             )
         )
         self.stdout.write(f"Comptes de démonstration (mot de passe « {DEMO_PASSWORD} ») :")
