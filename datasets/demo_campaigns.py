@@ -63,7 +63,8 @@ _RETURN_REASONS = [
 ]
 _CORRECTIONS = [
     "Précision apportée : le nombre de personnes accompagnées figure dans le récit.",
-    "Réalisation manquante déclarée ; le récit est complété.",
+    "Vérification faite : les réalisations de la période sont toutes déclarées ; le récit "
+    "est complété.",
 ]
 
 
