@@ -25,6 +25,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history
 
@@ -52,7 +53,8 @@ class Campaign(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("Brouillon")
         OPEN = "open", _("Ouverte")
-        CLOSED = "closed", _("Close")
+        # With a context: Django's own catalogue translates a bare "Close" as « Fermer ».
+        CLOSED = "closed", pgettext_lazy("état d'une campagne", "Close")
 
     title = models.CharField(_("intitulé"), max_length=300, validators=[validate_single_line])
     period_start = models.DateField(_("période couverte : du"))

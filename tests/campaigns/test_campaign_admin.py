@@ -463,3 +463,13 @@ def test_query_counts_of_the_campaign_page_and_the_report_list_do_not_grow(clien
         )
     assert measured[0] == measured[1], measured
     assert measured[0] == (12, 9), measured
+
+
+def test_a_closed_campaign_is_said_close_not_fermer(client, world):
+    campaign = new_campaign()
+    campaign.open(by=world["regional"])
+    campaign.close(by=world["regional"])
+    client.force_login(world["regional"])
+    listed = text_of(client.get(reverse("admin:commitments_campaign_changelist")))
+    assert "Bilan 2021 " in listed and " Close " in listed
+    assert "Fermer" not in listed and "Fermer" not in text_of(client.get(page(campaign)))
