@@ -306,6 +306,7 @@ class Evidence(models.Model):
             content_type=content_type,
             size=upload.size,
             uploaded_by=by,
+            uploaded_at=timezone.now(),
         )
         # Stored before the locks are taken, so that a slow store holds none of them.
         evidence.file.save("", upload, save=False)

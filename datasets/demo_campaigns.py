@@ -30,7 +30,8 @@ from django.utils import timezone
 from actors.models import Actor, Membership
 from actors.scopes import scope_of
 from commitments.campaigns import Campaign, ExpectedReport
-from commitments.models import Commitment
+from commitments.models import Commitment, Evidence
+from datasets.demo_files import pdf_upload
 
 TITLE_2021 = "Remontée 2021"
 TITLE_2022 = "Remontée 2022"
@@ -42,6 +43,8 @@ DEADLINE_2022_IN_DAYS = 28
 # each status; the rest are expected.
 SHARES_2022 = {"accepted": 0.30, "submitted": 0.20, "returned": 0.08}
 RETURNED_2021_SHARE = 0.10
+# The share of the answers with deliveries that join a (fictional) execution report.
+EVIDENCE_SHARE = 0.5
 
 _NARRATIVES = [
     "Action menée comme prévu avec nos partenaires du territoire.",
@@ -96,8 +99,9 @@ def demo_campaigns(reason):
 class _People:
     """The demo's agents and contacts, and who reviews what."""
 
-    def __init__(self, usernames, reason):
+    def __init__(self, usernames, reason, seed=0):
         self.reason = reason
+        self.files_rng = random.Random(f"justificatifs-{seed}")
         users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
         self.agent = users["agent.demo"]
         self.nord_agent = users.get("agent.nord")
@@ -123,7 +127,7 @@ class _People:
 def _reports(campaign):
     return list(
         ExpectedReport.objects.filter(campaign=campaign)
-        .select_related("campaign", "commitment")
+        .select_related("campaign", "commitment__actor")
         .order_by("pk")
     )
 
@@ -134,12 +138,31 @@ def _submit(report, rng, people, day, narrative=None):
     nothing = not report.deliveries_of_period().exists()
     if narrative is None:
         narrative = rng.choice(_NOTHING_NARRATIVES if nothing else _NARRATIVES)
+    contact = people.contact_of.get(report.commitment.actor_id)
     with _at(_moment(day, rng)):
+        # Half the answers join their execution report (a draw of its own: the others'
+        # figures stay those of the seed).
+        if not nothing and people.files_rng.random() < EVIDENCE_SHARE:
+            Evidence.attach(report, _execution_report(report), by=contact)
         report.submit(
             by=people.contact_of.get(report.commitment.actor_id),
             narrative=narrative,
             nothing_delivered=nothing,
         )
+
+
+def _execution_report(report):
+    campaign, commitment = report.campaign, report.commitment
+    return pdf_upload(
+        f"rapport-execution-{campaign.period_start.year}.pdf",
+        [
+            f"Rapport d'exécution {campaign.period_start.year}",
+            commitment.actor.name,
+            commitment.title,
+            f"Période du {campaign.period_start:%d/%m/%Y} au {campaign.period_end:%d/%m/%Y}",
+            "Document de démonstration : données fictives.",
+        ],
+    )
 
 
 def _review(report, rng, people, day, *, reason=None):
@@ -251,6 +274,6 @@ def load_demo_campaigns(*, seed, usernames, reason):
     """The two campaigns, the demo accounts (`usernames`) as their staff and contacts;
     returns how many were created. The same for the same seed and day."""
     rng = random.Random(f"campagnes-{seed}")
-    people = _People(usernames, reason)
+    people = _People(usernames, reason, seed)
     today = timezone.localdate()
     return len([_load_2021(rng, people, today), _load_2022(rng, people, today)])

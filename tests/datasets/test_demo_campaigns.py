@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from actors.models import Membership
 from commitments.campaigns import Campaign, ExpectedReport
-from commitments.models import Commitment, Delivery
+from commitments.evidence import check_upload
+from commitments.models import Commitment, Delivery, Evidence
 from datasets import demo_campaigns
-from tests.helpers import text_of
+from tests.helpers import text_of, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +228,21 @@ def test_reset_leaves_a_campaign_staff_created(demo):
     call_command("load_demo", reset=True, verbosity=0)
     assert Campaign.objects.filter(pk=staff.pk).exists()
     assert Campaign.objects.count() == 3
+
+
+def test_half_the_answers_with_deliveries_join_a_readable_execution_report(demo, evidence_folder):
+    answered = ExpectedReport.objects.exclude(status=Status.EXPECTED).exclude(
+        nothing_delivered=True
+    )
+    files = list(Evidence.objects.select_related("report__campaign"))
+    assert files and all(file.report_id for file in files)  # on reports, none on deliveries
+    assert 0.3 < len(files) / answered.count() < 0.7
+    for file in files:
+        report = file.report
+        assert file.name == f"rapport-execution-{report.campaign.period_start.year}.pdf"
+        assert file.uploaded_by_id == report.submitted_by_id or report.status == Status.RETURNED
+        assert report.campaign.opens_on <= timezone.localtime(file.uploaded_at).date()
+        with file.file.open("rb") as content:
+            assert check_upload(upload(file.name, content.read())) == "application/pdf"
+    assert len(list(evidence_folder.rglob("*.pdf"))) == 0  # random names, no file's own
+    assert sum(1 for path in evidence_folder.rglob("*") if path.is_file()) == len(files)
