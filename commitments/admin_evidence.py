@@ -13,10 +13,10 @@ class EvidenceLinksMixin:
         if not files:
             return "Aucun justificatif"
         return format_html(
-            "<ul>{}</ul>",
+            "{}",
             format_html_join(
                 "",
-                '<li><a href="{}" download>{}</a> ({}, {}, déposé le {})</li>',
+                '<p class="evidence"><a href="{}" download>{}</a> ({}, {}, déposé le {})</p>',
                 (
                     (
                         reverse("space:evidence", args=[file.key]),
