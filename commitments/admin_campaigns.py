@@ -25,6 +25,7 @@ from commitments.admin import ReturnForm, shortened
 from commitments.admin_evidence import EvidenceLinksMixin
 from commitments.campaigns import Campaign, ExpectedReport, reporting_rate, today
 from commitments.notifications import notify_report_reviewed
+from commitments.reminders import notify_deadline_moved
 from config.history import ReadOnlyHistoryAdmin, display_value
 from strategy.text import Fold
 from strategy.units import format_rate, is_plural
@@ -85,8 +86,24 @@ class CampaignAdminForm(forms.ModelForm):
         model = Campaign
         fields = ["title", "deadline", "reminder_days", *SCOPE_FIELDS]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.state == Campaign.State.OPEN and "deadline" in self.fields:
+            self.fields["deadline"].help_text = (
+                "La déplacer prévient les référents des acteurs qui doivent encore une "
+                "déclaration ; les relances suivent la nouvelle date."
+            )
+
     def clean_actor_kinds(self):
         return list(self.cleaned_data.get("actor_kinds") or [])
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        campaign = self.instance
+        moved = campaign.state == Campaign.State.OPEN and deadline != campaign.deadline
+        if moved and (refusal := campaign.deadline_refusal(deadline)):
+            raise ValidationError(refusal, code="bad_deadline")
+        return deadline
 
 
 class ReopenForm(forms.Form):
@@ -192,6 +209,27 @@ class CampaignAdmin(ReadOnlyHistoryAdmin):
         if obj is not None and obj.state == Campaign.State.CLOSED:
             fields.append("deadline")  # past the closing: reopened actor by actor
         return fields
+
+    def save_model(self, request, obj, form, change):
+        if not change or obj.state == Campaign.State.DRAFT:
+            return super().save_model(request, obj, form, change)
+        # Opened: its scope is read only (get_readonly_fields); its title and reminders
+        # are saved as they are, its deadline moves through the domain (the row is held
+        # since get_object), and the contacts who still owe a report are told.
+        edited = [name for name in ("title", "reminder_days") if name in form.changed_data]
+        if edited:
+            obj.save(update_fields=edited)
+        if "deadline" in form.changed_data:
+            former = obj.move_deadline(form.cleaned_data["deadline"], by=request.user)
+            if former is not None:
+                told = notify_deadline_moved(obj, former)
+                self.message_user(
+                    request,
+                    f"La date limite passe du {former:%d/%m/%Y} au {obj.deadline:%d/%m/%Y} : "
+                    f"{told} {'référents prévenus' if is_plural(told) else 'référent prévenu'}.",
+                    messages.INFO,
+                )
+        return None
 
     def has_delete_permission(self, request, obj=None):
         # An opened campaign holds what the contacts answered: it is closed, not deleted.

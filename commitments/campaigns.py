@@ -100,6 +100,9 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     opened_at = models.DateTimeField(_("ouverte le"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("close le"), null=True, blank=True, editable=False)
+    deadline_moved_at = models.DateTimeField(
+        _("date limite déplacée le"), null=True, blank=True, editable=False
+    )
 
     objects = CampaignQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[issues, measures, territories])
@@ -227,6 +230,51 @@ class Campaign(models.Model):
                 report._history_user = by
                 report.save(update_fields=["reopened_until"])
         return len(reports)
+
+    def deadline_refusal(self, deadline) -> str:
+        """Why `deadline` may not become this open campaign's deadline, in French ("" if
+        it may)."""
+        if deadline < today():
+            return str(
+                _("La nouvelle date limite du %(date)s est déjà passée.")
+                % {"date": f"{deadline:%d/%m/%Y}"}
+            )
+        if deadline < self.opens_on:
+            return str(
+                _("La date limite ne peut pas précéder la date d'ouverture du %(date)s.")
+                % {"date": f"{self.opens_on:%d/%m/%Y}"}
+            )
+        return ""
+
+    def move_deadline(self, deadline, *, by):
+        """An open campaign's deadline, moved (sooner or later, never into the past nor
+        before its opening). Returns the former deadline, or None if it was the same.
+
+        The reminders follow the new deadline (reminders.milestones): those already sent
+        stay sent, those of the new deadline that fall on the day of the move or before
+        it are not caught up (the notice of the move, reminders.notify_deadline_moved,
+        tells the contacts the new date), the later ones go on their day."""
+        with transaction.atomic():
+            campaign = self._locked()
+            if campaign.state != Campaign.State.OPEN:
+                raise ValidationError(
+                    _(
+                        "Seule la date limite d'une campagne ouverte se déplace : celle-ci "
+                        "est « %(state)s »."
+                    )
+                    % {"state": campaign.get_state_display()},
+                    code="not_open",
+                )
+            if refusal := campaign.deadline_refusal(deadline):
+                raise ValidationError({"deadline": refusal}, code="bad_deadline")
+            former = campaign.deadline
+            if deadline == former:
+                return None
+            campaign.deadline, campaign.deadline_moved_at = deadline, timezone.now()
+            campaign._history_user = by
+            campaign.save(update_fields=["deadline", "deadline_moved_at"])
+        self.deadline, self.deadline_moved_at = campaign.deadline, campaign.deadline_moved_at
+        return former
 
     @property
     def is_open(self):

@@ -57,6 +57,7 @@ class ReminderSent(models.Model):
         BEFORE = "before", _("Rappel avant la date limite")
         AFTER = "after", _("Relance après la date limite")
         DIGEST = "digest", _("Récapitulatif hebdomadaire des retards")
+        DEADLINE = "deadline", _("Date limite déplacée")
 
     kind = models.CharField(_("relance"), max_length=10, choices=Kind.choices)
     campaign = models.ForeignKey(
@@ -121,30 +122,51 @@ def _day_of(moment):
     return timezone.localdate(moment) if moment else None
 
 
+def schedule(told, deadline, reminder_days):
+    """[(day, kind)] of the reminders of a deadline the contacts were told of on `told`
+    (the campaign's opening, the day it moved, an actor's reopening), in order: the days
+    before it that come after `told` (a reminder due on that day or earlier is not
+    caught up: the contacts just learnt the date), the day after it."""
+    days = reminder_days or DEFAULT_REMINDER_DAYS
+    points = sorted(
+        {
+            deadline - datetime.timedelta(days=d)
+            for d in days
+            if deadline - datetime.timedelta(days=d) > told
+        }
+    )
+    reminders = [(when, ReminderSent.Kind.BEFORE) for when in points]
+    after = deadline + datetime.timedelta(days=1)
+    if after > told:
+        reminders.append((after, ReminderSent.Kind.AFTER))
+    return reminders
+
+
 def milestones(campaign):
     """[(day, kind)] of an open campaign, in order: its opening, the reminders before
-    its deadline (those after the opening), the day after the deadline."""
+    its deadline, the day after it. Once its deadline moved, those of the new deadline
+    from the day after the move (the move's notice told the date)."""
     opened = _day_of(campaign.opened_at) or campaign.opens_on
-    days = campaign.reminder_days or DEFAULT_REMINDER_DAYS
-    points = [(opened, 0, ReminderSent.Kind.OPENING)]
-    points += [
-        (campaign.deadline - datetime.timedelta(days=d), 1, ReminderSent.Kind.BEFORE)
-        for d in days
-        if campaign.deadline - datetime.timedelta(days=d) > opened
+    told = max(opened, _day_of(campaign.deadline_moved_at) or opened)
+    return [
+        (opened, ReminderSent.Kind.OPENING),
+        *schedule(told, campaign.deadline, campaign.reminder_days),
     ]
-    after = campaign.deadline + datetime.timedelta(days=1)
-    if after > opened:
-        points.append((after, 2, ReminderSent.Kind.AFTER))
-    return [(day, kind) for day, _order, kind in sorted(points)]
 
 
-def due_reminder(campaign, day):
-    """(kind, milestone day) of the reminder due on `day`: the latest milestone reached."""
-    reached = [(when, kind) for when, kind in milestones(campaign) if when <= day]
+def latest_reached(points, day):
+    """(kind, milestone day) of the latest of `points` reached on `day`, or None: a day
+    the command did not run is caught up with the latest reminder only."""
+    reached = [(when, kind) for when, kind in points if when <= day]
     if not reached:
         return None
     when, kind = reached[-1]
     return kind, when
+
+
+def due_reminder(campaign, day):
+    """(kind, milestone day) of the reminder due on `day`: the latest milestone reached."""
+    return latest_reached(milestones(campaign), day)
 
 
 def site_link(name):
@@ -161,12 +183,15 @@ SUBJECTS = {
     ),
     ReminderSent.Kind.BEFORE: "Rappel : {count} {reports} à remettre d'ici le {deadline} — {title}",
     ReminderSent.Kind.AFTER: "Date limite dépassée : {count} {reports} en retard — {title}",
+    ReminderSent.Kind.DEADLINE: "Nouvelle date limite : {title} — à remettre d'ici le {deadline}",
 }
 
 
-def _actor_reminders(campaign, kind, milestone, run):
+def _actor_reminders(campaign, kind, milestone, run, *, deadline=None, context=None):
     """Record the reminder of each actor that owes reports and has none of this kind for
-    this milestone yet; then return the mails of those this run recorded."""
+    this milestone yet; then return the mails of those this run recorded. `deadline`: the
+    one the mails speak of (the campaign's by default); `context`: more for the mail."""
+    deadline = deadline or campaign.deadline
     waiting = list(
         ExpectedReport.objects.filter(campaign=campaign)
         .waiting_for_answer()
@@ -194,7 +219,7 @@ def _actor_reminders(campaign, kind, milestone, run):
         batch_size=2000,
         ignore_conflicts=True,
     )
-    mine = ReminderSent.objects.filter(run=run, kind=kind, campaign=campaign)
+    mine = ReminderSent.objects.filter(run=run, kind=kind, campaign=campaign, milestone=milestone)
     contacts = (
         Membership.objects.filter(actor__in=mine.values("actor"), user__is_active=True)
         .exclude(user__email="")
@@ -202,7 +227,6 @@ def _actor_reminders(campaign, kind, milestone, run):
         .values_list("actor_id", "user__email", "user__first_name", "user__last_name")
     )
     statuses = dict(ExpectedReport.Status.choices)
-    deadline = f"{campaign.deadline:%d/%m/%Y}"
     link = site_link("space:home")
     mails = []
     for actor_id, email, first_name, last_name in contacts.iterator(chunk_size=2000):
@@ -210,7 +234,7 @@ def _actor_reminders(campaign, kind, milestone, run):
         count = len(reports)
         subject = SUBJECTS[kind].format(
             title=campaign.title,
-            deadline=deadline,
+            deadline=f"{deadline:%d/%m/%Y}",
             count=count,
             reports=_plural(count, "déclaration", "déclarations"),
         )
@@ -219,11 +243,13 @@ def _actor_reminders(campaign, kind, milestone, run):
             {
                 "kind": kind,
                 "campaign": campaign,
+                "deadline": deadline,
                 "actor": reports[0]["commitment__actor__name"],
                 "name": f"{first_name} {last_name}".strip(),
                 "reports": [row | {"status_label": statuses[row["status"]]} for row in reports],
                 "count": count,
                 "link": link,
+                **(context or {}),
             },
         )
         mails.append(
@@ -244,6 +270,21 @@ def _queue(mails):
         by_territory[territory_id].append(message)
     for territory_id, messages in by_territory.items():
         queue_mails(messages, territory_id)
+
+
+def notify_deadline_moved(campaign, former):
+    """The contacts of the actors that still owe the campaign a report learn its new
+    deadline (once per actor and deadline); in the caller's transaction, as the move.
+    Returns the number of mails queued."""
+    mails = _actor_reminders(
+        campaign,
+        ReminderSent.Kind.DEADLINE,
+        campaign.deadline,
+        uuid.uuid4(),
+        context={"former": former},
+    )
+    _queue(mails)
+    return len(mails)
 
 
 def open_due_campaigns(day):
@@ -374,4 +415,10 @@ def send_reminders(day=None):
     return counts
 
 
-__all__ = ["ReminderSent", "due_reminder", "milestones", "send_reminders"]
+__all__ = [
+    "ReminderSent",
+    "due_reminder",
+    "milestones",
+    "notify_deadline_moved",
+    "send_reminders",
+]
