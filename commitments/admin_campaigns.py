@@ -25,7 +25,7 @@ from commitments.admin import ReturnForm, shortened
 from commitments.admin_evidence import EvidenceLinksMixin
 from commitments.campaigns import Campaign, ExpectedReport, reporting_rate, today
 from commitments.notifications import notify_report_reviewed
-from commitments.reminders import notify_deadline_moved
+from commitments.reminders import notify_deadline_moved, notify_reopened
 from config.history import ReadOnlyHistoryAdmin, display_value
 from strategy.text import Fold
 from strategy.units import format_rate, is_plural
@@ -360,7 +360,9 @@ class CampaignAdmin(ReadOnlyHistoryAdmin):
             return self._back(campaign)
         actor, deadline = form.cleaned_data["actor"], form.cleaned_data["deadline"]
         try:
-            count = campaign.reopen_for(actor, deadline=deadline, by=request.user)
+            with transaction.atomic():  # reopened and its contacts told, or neither
+                count = campaign.reopen_for(actor, deadline=deadline, by=request.user)
+                told = notify_reopened(campaign, actor, deadline)
         except ValidationError as error:
             self.message_user(
                 request, f"Rien n'a été rouvert : {' '.join(error.messages)}", messages.ERROR
@@ -371,7 +373,8 @@ class CampaignAdmin(ReadOnlyHistoryAdmin):
                 self.message_user(
                     request,
                     f"La campagne « {campaign} » est rouverte pour « {actor} » jusqu'au "
-                    f"{deadline:%d/%m/%Y} : {count} {reports}.",
+                    f"{deadline:%d/%m/%Y} : {count} {reports}, "
+                    f"{told} {'référents prévenus' if is_plural(told) else 'référent prévenu'}.",
                     messages.SUCCESS,
                 )
             else:

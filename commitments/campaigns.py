@@ -209,7 +209,9 @@ class Campaign(models.Model):
     def reopen_for(self, actor, *, deadline, by):
         """A closed campaign, reopened for one actor until `deadline`: its reports not yet
         accepted may be answered again, its deliveries of the period declared. Returns
-        how many reports are reopened."""
+        how many reports are reopened. Its contacts are told by
+        reminders.notify_reopened, and reminded before and after `deadline`
+        (reminders.remind_reopened)."""
         if deadline < today():
             raise ValidationError(
                 _("La nouvelle date limite est déjà passée."), code="deadline_passed"
@@ -226,9 +228,9 @@ class Campaign(models.Model):
                 .exclude(status=ExpectedReport.Status.ACCEPTED)
             )
             for report in reports:
-                report.reopened_until = deadline
+                report.reopened_until, report.reopened_on = deadline, today()
                 report._history_user = by
-                report.save(update_fields=["reopened_until"])
+                report.save(update_fields=["reopened_until", "reopened_on"])
         return len(reports)
 
     def deadline_refusal(self, deadline) -> str:
@@ -423,6 +425,7 @@ class ExpectedReport(models.Model):
         blank=True,
         help_text=_("Après la clôture, la nouvelle date limite accordée à l'acteur."),
     )
+    reopened_on = models.DateField(_("rouverte le"), null=True, blank=True, editable=False)
 
     objects = ExpectedReportQuerySet.as_manager()
     history = HistoricalRecords()
@@ -615,6 +618,7 @@ class ExpectedReport(models.Model):
             "reviewed_by",
             "return_reason",
             "reopened_until",
+            "reopened_on",
         ):
             setattr(self, field, getattr(report, field))
 

@@ -11,6 +11,14 @@ and mails it to the contacts of every actor with a report still waiting for an a
 listing all the reports its actor owes. A day the command did not run is caught up by
 the next run, with the latest reminder only (never a burst of stale ones).
 
+When staff move an open campaign's deadline (Campaign.move_deadline), the contacts are
+told at once (`notify_deadline_moved`), and the reminders follow the new date: those
+already sent stay sent (a « J-3 » of the former date is not sent again), those of the new
+date that fall on the day of the move or before are not caught up, the later ones go.
+When staff reopen a closed campaign for an actor (Campaign.reopen_for), its contacts are
+told (`notify_reopened`), then reminded before and after the actor's own deadline, from
+the day of the reopening.
+
 Each week (the first run of the week: Mondays, with a daily cron), the agents of each
 territory get a digest of what is late within it (actors.scopes), the regional team of
 everything.
@@ -30,7 +38,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import models, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Max, Min, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +55,7 @@ from strategy.models import Territory
 DEFAULT_REMINDER_DAYS = [14, 3]
 DIGEST_WEEKDAY = 0  # Monday
 DIGEST_MAX_ACTORS = 300  # lines of a digest; the rest is counted
+REOPENED_CATCH_UP_DAYS = 7  # the day after a reopening's deadline, caught up that long
 
 
 class ReminderSent(models.Model):
@@ -58,6 +67,7 @@ class ReminderSent(models.Model):
         AFTER = "after", _("Relance après la date limite")
         DIGEST = "digest", _("Récapitulatif hebdomadaire des retards")
         DEADLINE = "deadline", _("Date limite déplacée")
+        REOPENED = "reopened", _("Campagne rouverte pour l'acteur")
 
     kind = models.CharField(_("relance"), max_length=10, choices=Kind.choices)
     campaign = models.ForeignKey(
@@ -184,17 +194,23 @@ SUBJECTS = {
     ReminderSent.Kind.BEFORE: "Rappel : {count} {reports} à remettre d'ici le {deadline} — {title}",
     ReminderSent.Kind.AFTER: "Date limite dépassée : {count} {reports} en retard — {title}",
     ReminderSent.Kind.DEADLINE: "Nouvelle date limite : {title} — à remettre d'ici le {deadline}",
+    ReminderSent.Kind.REOPENED: (
+        "Campagne de remontée rouverte : {title} — à remettre d'ici le {deadline}"
+    ),
 }
 
 
-def _actor_reminders(campaign, kind, milestone, run, *, deadline=None, context=None):
+def _actor_reminders(campaign, kind, milestone, run, *, deadline=None, actors=None, context=None):
     """Record the reminder of each actor that owes reports and has none of this kind for
     this milestone yet; then return the mails of those this run recorded. `deadline`: the
-    one the mails speak of (the campaign's by default); `context`: more for the mail."""
+    one the mails speak of (the campaign's by default); `actors`: those reminded (all by
+    default), of their reports reopened until `deadline`; `context`: more for the mail."""
+    reports = ExpectedReport.objects.filter(campaign=campaign)
+    if actors is not None:
+        reports = reports.filter(commitment__actor__in=actors, reopened_until=deadline)
     deadline = deadline or campaign.deadline
     waiting = list(
-        ExpectedReport.objects.filter(campaign=campaign)
-        .waiting_for_answer()
+        reports.waiting_for_answer()
         .order_by("commitment__actor_id", "commitment__year", "commitment__title", "pk")
         .values(
             "status",
@@ -220,6 +236,8 @@ def _actor_reminders(campaign, kind, milestone, run, *, deadline=None, context=N
         ignore_conflicts=True,
     )
     mine = ReminderSent.objects.filter(run=run, kind=kind, campaign=campaign, milestone=milestone)
+    if actors is not None:  # a few actors: others may share the milestone in this run
+        mine = mine.filter(actor__in=list(owed))
     contacts = (
         Membership.objects.filter(actor__in=mine.values("actor"), user__is_active=True)
         .exclude(user__email="")
@@ -285,6 +303,73 @@ def notify_deadline_moved(campaign, former):
     )
     _queue(mails)
     return len(mails)
+
+
+def notify_reopened(campaign, actor, deadline):
+    """The contacts of an actor a closed campaign was reopened for learn until when, and
+    what it still owes (once per actor and deadline: the same reopening posted twice is
+    told once); in the caller's transaction. Returns the number of mails queued."""
+    mails = _actor_reminders(
+        campaign,
+        ReminderSent.Kind.REOPENED,
+        deadline,
+        uuid.uuid4(),
+        deadline=deadline,
+        actors=[actor.pk],
+        context={"reopened": True},
+    )
+    _queue(mails)
+    return len(mails)
+
+
+def reopened_reminders_due(day):
+    """{(campaign, kind, milestone, deadline): [actor ids]} of the reminders due on `day`
+    to the actors a closed campaign was reopened for: before and after their own
+    deadline, counted from the day of the reopening (whose notice told the date). The
+    day after is caught up for a week, then the reopening is over."""
+    rows = (
+        ExpectedReport.objects.filter(
+            campaign__state=Campaign.State.CLOSED,
+            reopened_until__gte=day - datetime.timedelta(days=REOPENED_CATCH_UP_DAYS),
+        )
+        .waiting_for_answer()
+        .order_by()
+        .values("campaign_id", "commitment__actor_id", "reopened_until")
+        .annotate(told=Max("reopened_on"))
+        .order_by("campaign_id", "commitment__actor_id", "reopened_until")
+    )
+    rows = list(rows)
+    campaigns = Campaign.objects.in_bulk({row["campaign_id"] for row in rows})
+    due = defaultdict(list)
+    for row in rows:
+        campaign = campaigns[row["campaign_id"]]
+        told = row["told"] or _day_of(campaign.closed_at) or campaign.deadline
+        points = schedule(told, row["reopened_until"], campaign.reminder_days)
+        if reached := latest_reached(points, day):
+            kind, milestone = reached
+            key = (campaign, kind, milestone, row["reopened_until"])
+            due[key].append(row["commitment__actor_id"])
+    return due
+
+
+def remind_reopened(day, run):
+    """The reminders due to the actors a closed campaign was reopened for:
+    {kind: mails queued}."""
+    counts = defaultdict(int)
+    for (campaign, kind, milestone, deadline), actors in reopened_reminders_due(day).items():
+        with transaction.atomic():
+            mails = _actor_reminders(
+                campaign,
+                kind,
+                milestone,
+                run,
+                deadline=deadline,
+                actors=actors,
+                context={"reopened": True},
+            )
+            _queue(mails)
+        counts[kind] += len(mails)
+    return counts
 
 
 def open_due_campaigns(day):
@@ -409,6 +494,8 @@ def send_reminders(day=None):
     run = uuid.uuid4()
     counts = {"opened": open_due_campaigns(day)}
     reminded = remind_contacts(day, run)
+    for kind, mails in remind_reopened(day, run).items():
+        reminded[kind] += mails
     for kind in (ReminderSent.Kind.OPENING, ReminderSent.Kind.BEFORE, ReminderSent.Kind.AFTER):
         counts[kind.value] = reminded.get(kind, 0)
     counts["digest"] = send_digests(day, run)
@@ -420,5 +507,6 @@ __all__ = [
     "due_reminder",
     "milestones",
     "notify_deadline_moved",
+    "notify_reopened",
     "send_reminders",
 ]

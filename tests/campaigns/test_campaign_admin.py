@@ -224,7 +224,8 @@ def test_open_close_and_reopen_with_the_figures_at_each_step(client, world, on_c
     response = client.post(steer(campaign, "reopen"), reopen, follow=True)
     assert (
         "La campagne « Bilan 2021 bis » est rouverte pour « Association Somme » jusqu'au "
-        f"{TODAY + 7 * DAY:%d/%m/%Y} : 2 déclarations rouvertes." in messages_of(response)
+        f"{TODAY + 7 * DAY:%d/%m/%Y} : 2 déclarations rouvertes, 1 référent prévenu."
+        in messages_of(response)
     )
     assert set(
         ExpectedReport.objects.filter(reopened_until=TODAY + 7 * DAY).values_list(
