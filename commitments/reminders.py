@@ -200,6 +200,9 @@ SUBJECTS = {
 }
 
 
+CORRECTIONS_SUBJECT = "Date limite dépassée : {count} {reports} à corriger — {title}"
+
+
 def _actor_reminders(campaign, kind, milestone, run, *, deadline=None, actors=None, context=None):
     """Record the reminder of each actor that owes reports and has none of this kind for
     this milestone yet; then return the mails of those this run recorded. `deadline`: the
@@ -220,6 +223,7 @@ def _actor_reminders(campaign, kind, milestone, run, *, deadline=None, actors=No
             "commitment__title",
             "commitment__year",
             "commitment__measure__name",
+            "return_reason",
         )
     )
     owed = defaultdict(list)
@@ -250,7 +254,13 @@ def _actor_reminders(campaign, kind, milestone, run, *, deadline=None, actors=No
     for actor_id, email, first_name, last_name in contacts.iterator(chunk_size=2000):
         reports = owed[actor_id]
         count = len(reports)
-        subject = SUBJECTS[kind].format(
+        to_correct = sum(row["status"] == ExpectedReport.Status.RETURNED for row in reports)
+        # Past the deadline, returned reports alone are to correct, not late to ask for.
+        # (Not after a reopening's deadline: the campaign is closed, both wait for a new one.)
+        corrections_only = (
+            kind == ReminderSent.Kind.AFTER and to_correct == count and actors is None
+        )
+        subject = (CORRECTIONS_SUBJECT if corrections_only else SUBJECTS[kind]).format(
             title=campaign.title,
             deadline=f"{deadline:%d/%m/%Y}",
             count=count,
@@ -264,8 +274,19 @@ def _actor_reminders(campaign, kind, milestone, run, *, deadline=None, actors=No
                 "deadline": deadline,
                 "actor": reports[0]["commitment__actor__name"],
                 "name": f"{first_name} {last_name}".strip(),
-                "reports": [row | {"status_label": statuses[row["status"]]} for row in reports],
+                "reports": [
+                    row
+                    | {
+                        "status_label": statuses[row["status"]],
+                        "reason": one_line(row["return_reason"], 300)
+                        if row["status"] == ExpectedReport.Status.RETURNED
+                        else "",
+                    }
+                    for row in reports
+                ],
                 "count": count,
+                "to_submit": count - to_correct,
+                "to_correct": to_correct,
                 "link": link,
                 **(context or {}),
             },

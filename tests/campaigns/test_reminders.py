@@ -219,7 +219,11 @@ def test_the_day_after_the_deadline_the_late_are_reminded_once(on_commit, world)
     assert f"était le {day(20):%d/%m/%Y}" in late.body
     # Past the deadline a report is refused until the prefecture gives a new one: the mail
     # says so, rather than asking to submit.
-    assert "Pour la remettre, demandez à la préfecture un nouveau délai" in late.body
+    assert (
+        "Association B n'a pas remis 1 déclaration : pour la remettre, demandez à la "
+        "préfecture un nouveau délai pour votre structure." in late.body
+    )
+    assert "Pour la remettre, dans votre espace" not in late.body
     for offset in (21, 22, 30):
         run(on_commit, day(offset))
     assert len(mail.outbox) == 3

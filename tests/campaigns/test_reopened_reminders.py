@@ -59,9 +59,9 @@ def test_reopening_tells_the_actor_s_contacts_once_per_deadline(client, world, o
         f"Campagne de remontée rouverte : Bilan 2021 — à remettre d'ici le {day(10):%d/%m/%Y}"
     )
     assert (
-        "La préfecture rouvre pour Association A la campagne de remontée « Bilan 2021 », "
-        f"close : Association A peut rendre compte de ses engagements sur la période du "
-        f"01/01/2021 au 31/12/2021 jusqu'au {day(10):%d/%m/%Y}." in notice.body
+        "La campagne de remontée « Bilan 2021 » était close ; la préfecture la rouvre pour "
+        f"Association A jusqu'au {day(10):%d/%m/%Y} : vous pouvez d'ici là remettre les "
+        "déclarations de votre structure sur la période du 01/01/2021 au 31/12/2021." in notice.body
     )
     assert "Accueil de jour" in notice.body and "Maraudes" in notice.body
     # The same reopening posted again is told once; another deadline is told.
@@ -129,7 +129,8 @@ def test_the_reminders_follow_the_actor_s_new_deadline_once(world, on_commit):
     )
     assert (
         "la campagne de remontée « Bilan 2021 », rouverte pour Association A, se termine "
-        f"pour elle le {day(10):%d/%m/%Y}" in reminder.body
+        f"le {day(10):%d/%m/%Y}, et Association A a encore 1 déclaration à remettre."
+        in reminder.body
     )
     assert "Maraudes" in reminder.body and "Accueil de jour" not in reminder.body
     for offset in (7, 8, 10):
@@ -139,7 +140,7 @@ def test_the_reminders_follow_the_actor_s_new_deadline_once(world, on_commit):
     assert "2 relance(s) après la date limite" in output
     late = to_contacts()[-1]
     assert late.subject == "Date limite dépassée : 1 déclaration en retard — Bilan 2021"
-    assert f"était le {day(10):%d/%m/%Y}" in late.body
+    assert f"a pris fin le {day(10):%d/%m/%Y}" in late.body
     for offset in (11, 12, 30):
         run(on_commit, day(offset))
     assert len(to_contacts()) == 4
