@@ -5,12 +5,10 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from actors.scopes import territory_filter
 from commitments.admin_evidence import EvidenceLinksMixin
+from commitments.admin_review import ReturnForm, ReviewMixin
 from commitments.admin_totals import (
     CommitmentsAwaitingReviewFilter,
     DeliveryTotalsChangeList,
@@ -30,7 +29,6 @@ from commitments.admin_totals import (
 from commitments.models import (
     CLOSE,
     INCONSISTENCIES,
-    REASON_MAX_LENGTH,
     WITHDRAW,
     Commitment,
     Delivery,
@@ -44,7 +42,7 @@ from config.history import ReadOnlyHistoryAdmin, ScopedAdminMixin
 from strategy.admin_search import FoldedSearchMixin
 from strategy.forms import AMOUNT_FORMFIELD_OVERRIDES
 from strategy.text import Fold
-from strategy.units import format_amount, format_rate, is_plural
+from strategy.units import format_amount, format_rate
 
 # What a contact declared stays as declared until it is validated: while it waits, or is
 # back with the contact, a correction goes through "Renvoyer pour correction". A validated
@@ -450,18 +448,6 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
             notify_reviewed(delivery, request)
 
 
-class ReturnForm(forms.Form):
-    reason = forms.CharField(
-        label="Motif du renvoi",
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        max_length=REASON_MAX_LENGTH,
-        help_text="Il est envoyé à l'acteur pour qu'il corrige sa déclaration.",
-        error_messages={
-            "required": "Indiquez le motif du renvoi pour que l'acteur puisse corriger."
-        },
-    )
-
-
 def waiting_since(moment, now=None):
     """`il y a 3 jours`, `il y a 2 heures`, `à l'instant`: how long a delivery has waited."""
     now = now or timezone.now()
@@ -530,7 +516,7 @@ class DeliveryAdminForm(forms.ModelForm):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(EvidenceLinksMixin, ReadOnlyHistoryAdmin):
+class DeliveryAdmin(EvidenceLinksMixin, ReviewMixin, ReadOnlyHistoryAdmin):
     """reports.admin adds "Exporter la sélection" to it.
 
     The change page of a delivery awaiting review is the review desk: what the commitment
@@ -589,6 +575,16 @@ class DeliveryAdmin(EvidenceLinksMixin, ReadOnlyHistoryAdmin):
     ]
     actions = ["validate_deliveries", "return_deliveries"]
     formfield_overrides = AMOUNT_FORMFIELD_OVERRIDES
+    review_missing = "Cette réalisation n'existe pas."
+    review_labels = {
+        "accept": ("réalisation validée", "réalisations validées"),
+        "return": (
+            "réalisation renvoyée pour correction",
+            "réalisations renvoyées pour correction",
+        ),
+    }
+    return_title = "Renvoyer des réalisations pour correction"
+    return_intro = "Ces réalisations seront renvoyées à leur acteur avec le motif ci-dessous :"
 
     def get_urls(self):
         names = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -766,33 +762,26 @@ class DeliveryAdmin(EvidenceLinksMixin, ReadOnlyHistoryAdmin):
 
     @admin.action(description="Valider les réalisations sélectionnées", permissions=["change"])
     def validate_deliveries(self, request, queryset):
-        self._review(request, queryset.order_by("pk"), *self._validation(request))
+        self.accept_all(request, queryset.order_by("pk"))
 
     @admin.action(description="Renvoyer pour correction", permissions=["change"])
     def return_deliveries(self, request, queryset):
-        form = ReturnForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            self._review(request, queryset.order_by("pk"), *self._return(request, reason))
-            return None
-        return TemplateResponse(
-            request,
-            "admin/commitments/delivery/return_for_revision.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Renvoyer des réalisations pour correction",
-                "opts": self.model._meta,
-                "deliveries": queryset.with_list_related_data().order_by("pk"),
-                "form": form,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            },
-        )
+        return self.return_action(request, queryset, "return_deliveries")
+
+    def listed_for_return(self, queryset):
+        return queryset.with_list_related_data().order_by("pk")
+
+    def accept_one(self, obj, *, by):
+        obj.validate(by=by)
+
+    def notify_reviewed(self, obj, request):
+        notify_reviewed(obj, request)
 
     def validate_view(self, request, object_id):
         """The desk's Valider: a POST, by whoever may change deliveries."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        delivery = self._delivery_to_review(request, object_id)
+        delivery = self.object_to_review(request, object_id)
         seen = request.POST.get("seen")
         with transaction.atomic():
             # Under the commitment's lock, as the contact's amend: what the agent saw is
@@ -809,14 +798,14 @@ class DeliveryAdmin(EvidenceLinksMixin, ReadOnlyHistoryAdmin):
                     else f"{current} : validez-la depuis sa page, qui montre ce que vous validez.",
                     messages.ERROR,
                 )
-                return self._after_review(current, 0)
-            done = self._review(request, [current], *self._validation(request))
-        return self._after_review(current, done)
+                return self.after_review(current, 0)
+            done = self.accept_all(request, [current])
+        return self.after_review(current, done)
 
     def return_view(self, request, object_id):
         """The desk's Renvoyer pour correction: the reason is required; a GET, or a POST
         without a reason, shows the form again, and writes nothing."""
-        delivery = self._delivery_to_review(request, object_id)
+        delivery = self.object_to_review(request, object_id)
         if delivery.status != Delivery.Status.REPORTED:
             self.message_user(
                 request,
@@ -824,12 +813,11 @@ class DeliveryAdmin(EvidenceLinksMixin, ReadOnlyHistoryAdmin):
                 f"« {delivery.get_status_display()} ».",
                 messages.ERROR,
             )
-            return self._after_review(delivery, 0)
+            return self.after_review(delivery, 0)
         form = ReturnForm(request.POST if request.method == "POST" else None)
         if form.is_bound and form.is_valid():
             reason = form.cleaned_data["reason"]
-            done = self._review(request, [delivery], *self._return(request, reason))
-            return self._after_review(delivery, done)
+            return self.after_review(delivery, self.return_all(request, [delivery], reason))
         return TemplateResponse(
             request,
             "admin/commitments/delivery/return_one.html",
@@ -841,53 +829,6 @@ class DeliveryAdmin(EvidenceLinksMixin, ReadOnlyHistoryAdmin):
                 "form": form,
             },
         )
-
-    def _delivery_to_review(self, request, object_id):
-        delivery = self.get_object(request, unquote(object_id))
-        if delivery is None:
-            raise Http404("Cette réalisation n'existe pas.")
-        if not self.has_change_permission(request, delivery):
-            raise PermissionDenied
-        return delivery
-
-    def _after_review(self, delivery, done):
-        """Done: back to the queue, for the next one. Refused: back to the delivery."""
-        if done:
-            return HttpResponseRedirect(self.queue_url())
-        names = f"admin:{self.opts.app_label}_{self.opts.model_name}"
-        return HttpResponseRedirect(reverse(f"{names}_change", args=[delivery.pk]))
-
-    @staticmethod
-    def _validation(request):
-        return (
-            ("réalisation validée", "réalisations validées"),
-            lambda d: d.validate(by=request.user),
-        )
-
-    @staticmethod
-    def _return(request, reason):
-        return (
-            ("réalisation renvoyée pour correction", "réalisations renvoyées pour correction"),
-            lambda d: d.return_for_revision(by=request.user, reason=reason),
-        )
-
-    def _review(self, request, deliveries, done_labels, operation):
-        """Each delivery through the domain's method, its contact told; returns how many."""
-        done = 0
-        for delivery in deliveries:
-            try:
-                operation(delivery)
-            except ValidationError as error:
-                self.message_user(
-                    request, f"{delivery} : {' '.join(error.messages)}", messages.ERROR
-                )
-            else:
-                notify_reviewed(delivery, request)
-                done += 1
-        if done:
-            label = done_labels[1] if is_plural(done) else done_labels[0]
-            self.message_user(request, f"{done} {label}.", messages.SUCCESS)
-        return done
 
 
 # The task queue's own list (django_tasks_db) is in English, sees every territory and shows

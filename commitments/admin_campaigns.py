@@ -9,20 +9,19 @@ correction, and the same as list actions); the contact gets a mail either way.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from actors.models import Actor, Membership
 from actors.scopes import scope_of
-from commitments.admin import ReturnForm, shortened
+from commitments.admin import shortened
 from commitments.admin_evidence import EvidenceLinksMixin
+from commitments.admin_review import ReturnForm, ReviewMixin
 from commitments.campaigns import Campaign, ExpectedReport, reporting_rate, today
 from commitments.notifications import notify_report_reviewed
 from commitments.reminders import notify_deadline_moved, notify_reopened
@@ -437,7 +436,7 @@ SUBMITTED_FIELDS = [
 
 
 @admin.register(ExpectedReport)
-class ExpectedReportAdmin(EvidenceLinksMixin, ReadOnlyHistoryAdmin):
+class ExpectedReportAdmin(EvidenceLinksMixin, ReviewMixin, ReadOnlyHistoryAdmin):
     """Made by opening a campaign, never by hand; read here as the contact submitted
     them, and reviewed: the change page of a submitted one is its review desk."""
 
@@ -463,6 +462,16 @@ class ExpectedReportAdmin(EvidenceLinksMixin, ReadOnlyHistoryAdmin):
     fields = SUBMITTED_FIELDS
     readonly_fields = SUBMITTED_FIELDS
     actions = ["accept_reports", "return_reports"]
+    review_missing = "Cette déclaration n'existe pas."
+    review_labels = {
+        "accept": ("déclaration acceptée", "déclarations acceptées"),
+        "return": (
+            "déclaration renvoyée pour correction",
+            "déclarations renvoyées pour correction",
+        ),
+    }
+    return_title = "Renvoyer des déclarations pour correction"
+    return_intro = "Ces déclarations seront renvoyées à leur acteur avec le motif ci-dessous :"
 
     class Media:
         css = {"all": ["css/admin_lists.css"]}
@@ -540,99 +549,47 @@ class ExpectedReportAdmin(EvidenceLinksMixin, ReadOnlyHistoryAdmin):
 
     # The review: the desk's buttons, and the list's actions for several at once.
 
-    def _report(self, request, object_id):
-        report = self.get_object(request, unquote(object_id))
-        if report is None:
-            raise Http404("Cette déclaration n'existe pas.")
-        if not self.has_change_permission(request, report):
-            raise PermissionDenied
-        return report
+    def accept_one(self, obj, *, by):
+        obj.accept(by=by)
 
-    def _after(self, report, done):
-        if done:
-            names = f"admin:{self.opts.app_label}_{self.opts.model_name}"
-            queue = reverse(f"{names}_changelist")
-            return HttpResponseRedirect(
-                f"{queue}?{ReportsAwaitingReviewFilter.parameter_name}="
-                f"{ReportsAwaitingReviewFilter.WAITING}"
-            )
-        return HttpResponseRedirect(
-            reverse("admin:commitments_expectedreport_change", args=[report.pk])
+    def notify_reviewed(self, obj, request):
+        notify_report_reviewed(obj, request)
+
+    def queue_url(self):
+        names = f"admin:{self.opts.app_label}_{self.opts.model_name}"
+        return (
+            f"{reverse(f'{names}_changelist')}?{ReportsAwaitingReviewFilter.parameter_name}="
+            f"{ReportsAwaitingReviewFilter.WAITING}"
         )
 
     def accept_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        report = self._report(request, object_id)
-        return self._after(report, self._review(request, [report], *self._acceptance(request)))
+        report = self.object_to_review(request, object_id)
+        return self.after_review(report, self.accept_all(request, [report]))
 
     def return_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        report = self._report(request, object_id)
+        report = self.object_to_review(request, object_id)
         form = ReturnForm(request.POST)
         if not form.is_valid():
             errors = " ".join(
                 message for messages_ in form.errors.values() for message in messages_
             )
             self.message_user(request, f"Rien n'a été renvoyé : {errors}", messages.ERROR)
-            return self._after(report, 0)
-        operation = self._return(request, form.cleaned_data["reason"])
-        return self._after(report, self._review(request, [report], *operation))
+            return self.after_review(report, 0)
+        return self.after_review(
+            report, self.return_all(request, [report], form.cleaned_data["reason"])
+        )
 
     @admin.action(description="Accepter les déclarations sélectionnées", permissions=["change"])
     def accept_reports(self, request, queryset):
-        self._review(request, queryset.order_by("pk"), *self._acceptance(request))
+        self.accept_all(request, queryset.order_by("pk"))
 
     @admin.action(description="Renvoyer pour correction", permissions=["change"])
     def return_reports(self, request, queryset):
-        form = ReturnForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            operation = self._return(request, form.cleaned_data["reason"])
-            self._review(request, queryset.order_by("pk"), *operation)
-            return None
-        return TemplateResponse(
-            request,
-            "admin/commitments/expectedreport/return_for_revision.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Renvoyer des déclarations pour correction",
-                "opts": self.model._meta,
-                "reports": queryset.order_by("pk"),
-                "form": form,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            },
-        )
-
-    @staticmethod
-    def _acceptance(request):
-        return (
-            ("déclaration acceptée", "déclarations acceptées"),
-            lambda report: report.accept(by=request.user),
-        )
-
-    @staticmethod
-    def _return(request, reason):
-        return (
-            ("déclaration renvoyée pour correction", "déclarations renvoyées pour correction"),
-            lambda report: report.return_for_revision(by=request.user, reason=reason),
-        )
-
-    def _review(self, request, reports, done_labels, operation):
-        """Each report through the domain's method, its contact told; returns how many."""
-        done = 0
-        for report in reports:
-            try:
-                operation(report)
-            except ValidationError as error:
-                self.message_user(request, f"{report} : {' '.join(error.messages)}", messages.ERROR)
-            else:
-                notify_report_reviewed(report, request)
-                done += 1
-        if done:
-            label = done_labels[1] if is_plural(done) else done_labels[0]
-            self.message_user(request, f"{done} {label}.", messages.SUCCESS)
-        return done
+        return self.return_action(request, queryset, "return_reports")
 
 
 __all__ = ["CampaignAdmin", "ExpectedReportAdmin", "completeness_tables"]
