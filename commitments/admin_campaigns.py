@@ -78,7 +78,10 @@ class CampaignAdminForm(forms.ModelForm):
     reminder_days = ReminderDaysField(
         label="Relances (jours avant la date limite)",
         required=False,
-        help_text="Par exemple « 14, 3 » : une relance 14 jours, puis 3 jours avant.",
+        help_text=(
+            "Par exemple « 14, 3 » : une relance 14 jours, puis 3 jours avant. "
+            "Vide : 14 puis 3 jours avant."
+        ),
     )
 
     class Meta:
@@ -191,6 +194,9 @@ class CampaignAdmin(ReadOnlyHistoryAdmin):
         "closed_at",
     ]
     readonly_fields = ["state", "opened_at_display", "closed_at_display"]
+
+    class Media:
+        css = {"all": ["css/admin_lists.css"]}
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))

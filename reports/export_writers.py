@@ -10,6 +10,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 DIALECTS = ("excel", "csv")
 DELIMITERS = {"excel": ";", "csv": ","}
@@ -17,6 +19,8 @@ DELIMITERS = {"excel": ";", "csv": ","}
 TEXT, NUMBER, DATE, RATE = "text", "number", "date", "rate"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 500
+HEADER_FONT = Font(bold=True)
+RIGHT = Alignment(horizontal="right")
 
 
 def defuse(text):
@@ -113,11 +117,16 @@ def write_xlsx(headers, kinds, rows, title):
     sheet = workbook.create_sheet(title=title[:31])
     output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
     try:
-        sheet.append(headers)
+        _prepare_sheet(sheet, headers, kinds)
+        sheet.append([_header_cell(sheet, h, kind) for h, kind in zip(headers, kinds, strict=True)])
+        last = 1
         for row in rows:
             sheet.append(
                 [_cell_for_xlsx(sheet, value, kind) for value, kind in zip(row, kinds, strict=True)]
             )
+            last += 1
+        if headers:  # written after the rows: the filter spans them all
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last}"
         workbook.save(output)
     except BaseException:
         output.close()
@@ -133,6 +142,33 @@ def write_xlsx(headers, kinds, rows, title):
         raise
     output.seek(0)
     return output
+
+
+# A column's width in characters, for its kind (a write-only sheet is sized before its
+# rows come): names are wide, figures narrow; never narrower than the header.
+WIDTHS = {TEXT: 44, NUMBER: 12, RATE: 12, DATE: 12}
+
+
+def _prepare_sheet(sheet, headers, kinds):
+    """The header row stays on screen (and on every printed page); each column is as wide
+    as its kind; printed, the columns fit a landscape page's width."""
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    for index, (header, kind) in enumerate(zip(headers, kinds, strict=True), start=1):
+        width = max(WIDTHS.get(kind, WIDTHS[TEXT]), len(str(header)) + 2)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def _header_cell(sheet, header, kind):
+    """Bold; over figures, right-aligned as they are."""
+    cell = WriteOnlyCell(sheet, value=defuse(xlsx_text(str(header))))
+    cell.font = HEADER_FONT
+    if kind in (NUMBER, RATE):
+        cell.alignment = RIGHT
+    return cell
 
 
 def xlsx_text(value):

@@ -1,6 +1,6 @@
 from django import template
 
-from strategy.units import Unit, format_amount, format_rate, is_plural
+from strategy.units import Unit, format_amount, format_number, format_rate, is_plural
 
 register = template.Library()
 
@@ -22,6 +22,12 @@ def agreed(participle, value, unit):
     """{% agreed "réalisé" row.delivered row.unit %} -> `réalisées`, after a figure
     written apart."""
     return Unit(unit).agree(participle, value)
+
+
+@register.filter
+def number(value):
+    """{{ row.expected|number }} -> `10 000` (a count, grouped the French way)."""
+    return format_number(value)
 
 
 @register.filter

@@ -1,0 +1,45 @@
+"""An XLSX download reads as a table in a spreadsheet: its header row bold and kept on
+screen, a filter over every row, names wide and figures narrow; and the campaign page's
+counts are grouped the French way."""
+
+import io
+
+import pytest
+from django.template import Context, Template
+from openpyxl import load_workbook
+
+from reports.export_writers import NUMBER, RATE, TEXT, write_xlsx
+
+
+def test_the_header_row_is_bold_frozen_and_filters_every_row():
+    rows = [("Nord", "Association Nord", 2, 0.5), ("Somme", "=SOMME(A1)", 1, None)]
+    with write_xlsx(
+        ["territoire", "acteur", "remises_a_examiner", "taux"],
+        [TEXT, TEXT, NUMBER, RATE],
+        iter(rows),
+        "Complétude",
+    ) as output:
+        sheet = load_workbook(io.BytesIO(output.read())).active
+    assert [cell.font.b for cell in sheet[1]] == [True] * 4
+    assert not any(cell.font.b for cell in sheet[2])
+    assert sheet.freeze_panes == "A2"
+    assert [cell.alignment.horizontal for cell in sheet[1]] == [None, None, "right", "right"]
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.auto_filter.ref == "A1:D3"
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCD"}
+    assert widths == {"A": 44, "B": 44, "C": 20, "D": 12}  # a header wider than its kind
+    assert sheet["B3"].value == "'=SOMME(A1)"  # still defused
+
+
+def test_an_empty_download_has_its_header_and_no_error():
+    with write_xlsx(["a"], [TEXT], iter([]), "Vide") as output:
+        sheet = load_workbook(io.BytesIO(output.read())).active
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [["a"]]
+    assert sheet.auto_filter.ref == "A1:A1"
+
+
+@pytest.mark.parametrize(("value", "shown"), [(0, "0"), (61, "61"), (10000, "10\xa0000")])
+def test_counts_are_grouped_the_french_way(value, shown):
+    text = Template("{% load amounts %}{{ value|number }}").render(Context({"value": value}))
+    assert text.replace("\u202f", "\xa0") == shown
