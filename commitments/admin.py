@@ -731,6 +731,7 @@ class DeliveryAdmin(EvidenceLinksMixin, ReviewMixin, ReadOnlyHistoryAdmin):
             "waiting": waiting_since(delivery.reported_at),
             "seen": declared_version(delivery),
             "return_form": ReturnForm(auto_id="id_desk_%s"),
+            "files": self.evidence_files(delivery),
         }
 
     def save_model(self, request, obj, form, change):

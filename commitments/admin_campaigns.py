@@ -525,6 +525,7 @@ class ExpectedReportAdmin(EvidenceLinksMixin, ReviewMixin, ReadOnlyHistoryAdmin)
                 "accept_url": reverse(f"{names}_accept", args=[obj.pk]),
                 "return_url": reverse(f"{names}_return", args=[obj.pk]),
                 "return_form": ReturnForm(auto_id="id_desk_%s"),
+                "files": self.evidence_files(obj),
             }
         return super().render_change_form(request, context, add, change, form_url, obj)
 
