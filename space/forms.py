@@ -101,6 +101,21 @@ class DeliveryForm(DsfrBaseForm):
         """A ValidationError from the domain methods, shown on its fields."""
         self.add_error(None, error)
 
+    def ask_for_file_again(self):
+        """Shown again (an error, figures to confirm), the form has lost the file chosen:
+        no browser fills a file input back. Say so on the field, lest the declaration go
+        without it once confirmed."""
+        if (
+            "justificatif" in self.fields
+            and self.cleaned_data.get("justificatif")
+            and "justificatif" not in self.errors
+        ):
+            self.add_error(
+                "justificatif",
+                f"« {self.cleaned_data['justificatif'].name} » n'est pas encore joint : "
+                "choisissez-le à nouveau avant d'envoyer.",
+            )
+
     def domain_arguments(self):
         """What the domain methods (report_delivery, resubmit, amend) take from this form."""
         data = self.cleaned_data

@@ -110,6 +110,8 @@ def commitment_detail(request, pk):
                     request, "Réalisation déclarée : elle attend la validation de la préfecture."
                 )
             return redirect("space:commitment", pk=commitment.pk)
+    if form.is_bound:
+        form.ask_for_file_again()
     deliveries = (
         commitment.deliveries.select_related("reported_by")
         .prefetch_related(EVIDENCE)

@@ -200,6 +200,23 @@ def test_a_bad_file_refuses_the_whole_declaration_and_stores_nothing(
     assert stored_files(evidence_folder) == []
 
 
+def test_a_declaration_shown_again_asks_for_its_file_again(
+    client, contact_a, commitment_a, evidence_folder
+):
+    # A date before the commitment's year is to confirm: the page comes back, and no
+    # browser fills a file input back, so the file would go unnoticed once confirmed.
+    client.force_login(contact_a)
+    address = reverse("space:commitment", args=[commitment_a.pk])
+    response = client.post(
+        address, {"amount": "12", "date": "2020-06-01", "justificatif": upload("bilan.pdf")}
+    )
+    assert response.status_code == 200
+    assert "« bilan.pdf » n'est pas encore joint : choisissez-le à nouveau" in text_of(response)
+    assert not Delivery.objects.exists() and stored_files(evidence_folder) == []
+    without_file = client.post(address, {"amount": "12", "date": "2020-06-01"})
+    assert "n'est pas encore joint" not in text_of(without_file)
+
+
 def test_a_file_over_the_cap_is_refused_in_french_and_nothing_is_stored(
     client, settings, contact_a, waiting, evidence_folder
 ):
