@@ -183,13 +183,12 @@ def check_upload(upload) -> str:
     """Refuse, in French, an upload over the cap or of a type not accepted; return its
     detected content type. Forms call it to say so on their field, before any write."""
     if upload.size > max_bytes():
+        size, cap = size_label(upload.size), size_label(max_bytes())
+        if size == cap:  # just over: « pèse 10 Mo : ne dépasse pas 10 Mo » would puzzle
+            size = _("plus de %(max)s") % {"max": cap}
         raise ValidationError(
             _("« %(name)s » pèse %(size)s : un justificatif ne dépasse pas %(max)s.")
-            % {
-                "name": upload.name,
-                "size": size_label(upload.size),
-                "max": size_label(max_bytes()),
-            },
+            % {"name": upload.name, "size": size, "max": cap},
             code="too_big",
         )
     return detect_type(upload)

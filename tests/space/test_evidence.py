@@ -235,6 +235,16 @@ def test_a_file_over_the_cap_is_refused_in_french_and_nothing_is_stored(
     assert not Evidence.objects.exists() and stored_files(evidence_folder) == []
 
 
+def test_a_file_just_over_the_cap_is_said_over_it(settings):
+    settings.EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+    with pytest.raises(ValidationError) as refused:
+        check_upload(upload("gros.pdf", PDF_BYTES + b"%" * (10 * 1024 * 1024)))
+    assert refused.value.messages == [
+        "« gros.pdf » pèse plus de 10\N{NO-BREAK SPACE}Mo : un justificatif ne dépasse pas "
+        "10\N{NO-BREAK SPACE}Mo."
+    ]
+
+
 def test_a_body_over_the_evidence_cap_is_refused_before_it_is_read(
     client, settings, contact_a, waiting
 ):
