@@ -69,3 +69,17 @@ def test_the_campaign_page_fits_the_screen(page, screenshot, campaign, width, us
     assert set(measured["aligned"]) == {"right"}
     if width == 375:  # the tables are wider than a phone: they scroll in their box
         assert any(scroll > client for client, scroll, _overflow in measured["boxes"])
+
+
+def test_a_closed_campaign_s_reopening_form_fits_a_phone(page, screenshot, campaign):
+    # The actors' list of « Rouvrir pour un acteur » is as wide as their longest name.
+    campaign.close(by=None)
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.goto("/admin/login/")
+    page.fill("#id_username", "agathe")
+    page.fill("#id_password", "mot-de-passe-de-test")
+    page.click("input[type=submit]")
+    page.goto(f"/admin/commitments/campaign/{campaign.pk}/change/")
+    screenshot("admin-campagne-close-375")
+    assert page.locator("#id_reopen_actor").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
