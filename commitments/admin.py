@@ -50,11 +50,15 @@ from strategy.units import format_amount, format_rate
 DECLARED_FIELDS = ["date", "amount", "comment"]
 
 
-def declared_version(delivery):
-    """What the desk showed of a declaration: its Valider posts it back, so that a
-    declaration the contact edited meanwhile is not validated unseen."""
+def declared_version(delivery, files=None):
+    """What the desk showed of a declaration, its evidence files included (`files`, read
+    here if not given): its Valider posts it back, so that a declaration the contact
+    edited meanwhile, or whose files they added or removed, is not validated unseen."""
     comment = hashlib.sha256(delivery.comment.encode()).hexdigest()[:16]
-    return f"{delivery.amount}|{delivery.date:%Y-%m-%d}|{comment}"
+    files = delivery.evidence.all() if files is None else files
+    keys = ",".join(sorted(file.key.hex for file in files))
+    evidence = hashlib.sha256(keys.encode()).hexdigest()[:16]
+    return f"{delivery.amount}|{delivery.date:%Y-%m-%d}|{comment}|{evidence}"
 
 
 def is_declared_only(delivery):
@@ -729,7 +733,7 @@ class DeliveryAdmin(EvidenceLinksMixin, ReviewMixin, ReadOnlyHistoryAdmin):
             "validate_url": reverse(f"{names}_validate", args=[delivery.pk]),
             "return_url": reverse(f"{names}_return", args=[delivery.pk]),
             "waiting": waiting_since(delivery.reported_at),
-            "seen": declared_version(delivery),
+            "seen": declared_version(delivery, self.evidence_files(delivery)),
             "return_form": ReturnForm(auto_id="id_desk_%s"),
             "files": self.evidence_files(delivery),
         }

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.admin import declared_version
-from commitments.models import Commitment, Delivery
+from commitments.models import Commitment, Delivery, Evidence
 from strategy.units import Unit
 from tests.factories import CommitmentFactory, MeasureFactory, UserFactory
-from tests.helpers import text_of
+from tests.helpers import text_of, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -204,6 +204,23 @@ def test_valider_refuses_a_declaration_the_contact_edited_since_the_desk_showed_
     staff_client.post(validate_url(waiting[0]), {"seen": seen})
     assert status_of(waiting[0]) == Delivery.Status.VALIDATED
     assert delivered(commitment) == Decimal(45)
+
+
+def test_valider_refuses_a_declaration_whose_files_changed_since_the_desk_showed_it(
+    staff_client, waiting, commitment, contact, evidence_folder
+):
+    page = staff_client.get(desk(waiting[0])).content.decode()
+    [seen] = re.findall(r'name="seen" value="([^"]+)"', page)
+    Evidence.attach(waiting[0], upload("bilan.pdf"), by=contact)
+    staff_client.post(validate_url(waiting[0]), {"seen": seen})
+    assert status_of(waiting[0]) == Delivery.Status.REPORTED
+    page = staff_client.get(desk(waiting[0])).content.decode()
+    assert "bilan.pdf" in page
+    [seen] = re.findall(r'name="seen" value="([^"]+)"', page)
+    Evidence.objects.get().remove(by=contact)
+    staff_client.post(validate_url(waiting[0]), {"seen": seen})
+    assert status_of(waiting[0]) == Delivery.Status.REPORTED
+    assert any("a modifié sa déclaration" in text for text in texts(staff_client.get(QUEUE)))
 
 
 def test_renvoyer_with_a_reason_returns_it_and_mails_the_reason(
