@@ -17,6 +17,7 @@ the history still names it. The file goes when no row and no past version names 
 more, that is when the history is purged (`manage.py clean_old_history`).
 """
 
+import re
 import uuid
 
 import filetype
@@ -29,7 +30,6 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -126,7 +126,8 @@ def detect_type(upload) -> str:
     if not head:
         raise ValidationError(_("Ce fichier est vide."), code="empty")
     kind = filetype.guess(head)
-    extension = (upload.name or "").rpartition(".")[2].lower() if "." in upload.name else ""
+    name = upload.name or ""
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
     if kind is None and extension == "csv" and _sniff_text(head):
         return "text/csv"
     if kind is None or kind.mime not in ACCEPTED_TYPES:
@@ -165,17 +166,28 @@ def _sniff_text(head):
     return False
 
 
+# What no file name needs: control characters, and those Windows refuses in one.
+_NOT_IN_NAMES = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
 def clean_name(name):
-    """The file's name as shown and offered on download: no path, no odd characters."""
+    """The file's name as shown and offered on download, as its author wrote it (spaces,
+    accents, apostrophes) but without a path, control characters or those a file name
+    may not hold; a name with nothing before its extension becomes « justificatif »."""
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    try:
-        name = get_valid_filename(name)
-    except Exception:  # SuspiciousFileOperation for "", ".", ".."
-        name = ""
+    name = " ".join(_NOT_IN_NAMES.sub(" ", name).split())
+    stem, dot, extension = name.rpartition(".")
+    if dot and not stem.strip(" ."):
+        name = f"justificatif.{extension}"
+    name = name.strip(" .")
     if len(name) > NAME_MAX_LENGTH:
         stem, dot, extension = name.rpartition(".")
         keep = NAME_MAX_LENGTH - len(extension) - 1
-        name = f"{stem[:keep]}.{extension}" if dot and keep > 0 else name[:NAME_MAX_LENGTH]
+        name = (
+            f"{stem[:keep].rstrip(' .')}.{extension}"
+            if dot and keep > 0
+            else name[:NAME_MAX_LENGTH]
+        )
     return name or "justificatif"
 
 
@@ -194,13 +206,18 @@ def check_upload(upload) -> str:
     return detect_type(upload)
 
 
+def _of_contact(user):
+    """The condition on files of the deliveries and reports of this contact's actors."""
+    theirs = Commitment.objects.for_user(user).values("pk")
+    return Q(delivery__commitment__in=theirs) | Q(report__commitment__in=theirs)
+
+
 class EvidenceQuerySet(models.QuerySet):
     def of_contact(self, user):
         """The files of the deliveries and reports of this contact's actors."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        theirs = Commitment.objects.for_user(user).values("pk")
-        return self.filter(Q(delivery__commitment__in=theirs) | Q(report__commitment__in=theirs))
+        return self.filter(_of_contact(user))
 
     def visible_to(self, user):
         """What this user may download: the files of their actors' deliveries and reports
@@ -208,8 +225,7 @@ class EvidenceQuerySet(models.QuerySet):
         reports); nothing for anyone else."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        theirs = Commitment.objects.for_user(user).values("pk")
-        condition = Q(delivery__commitment__in=theirs) | Q(report__commitment__in=theirs)
+        condition = _of_contact(user)
         if user.is_staff:
             in_scope = Commitment.objects.in_scope(scope_of(user)).values("pk")
             if user.has_perm("commitments.view_delivery"):
@@ -298,8 +314,23 @@ class Evidence(models.Model):
         Refused in French, with nothing stored: a file over the cap or of a type not
         accepted, a target no longer open to changes (see why_not_attached), or one that
         holds EVIDENCE_MAX_FILES already."""
-        content_type = check_upload(upload)
         check_may_attach(target)  # read without a lock: nothing is stored to be refused
+        evidence = cls.stored(upload, by=by)
+        try:
+            with transaction.atomic():
+                lock_commitments([target.commitment_id])
+                locked = type(target).objects.select_for_update().get(pk=target.pk)
+                evidence.save_on(locked, by=by)
+        except BaseException:
+            evidence.discard()
+            raise
+        return evidence
+
+    @classmethod
+    def stored(cls, upload, *, by):
+        """`upload` checked and stored, before any lock is taken (a slow store then holds
+        none): a row not saved yet, that save_on() saves or discard() drops."""
+        content_type = check_upload(upload)
         evidence = cls(
             name=clean_name(upload.name),
             content_type=content_type,
@@ -307,24 +338,23 @@ class Evidence(models.Model):
             uploaded_by=by,
             uploaded_at=timezone.now(),
         )
-        # Stored before the locks are taken, so that a slow store holds none of them.
         evidence.file.save("", upload, save=False)
-        try:
-            with transaction.atomic():
-                lock_commitments([target.commitment_id])
-                locked = type(target).objects.select_for_update().get(pk=target.pk)
-                check_may_attach(locked)
-                if isinstance(locked, Delivery):
-                    evidence.delivery = locked
-                else:
-                    evidence.report = locked
-                evidence._history_user = by
-                evidence.save()
-        except BaseException:
-            # The storage is no database: a file stored for a row that was not saved goes.
-            evidence_storage().delete(evidence.file.name)
-            raise
         return evidence
+
+    def save_on(self, target, *, by):
+        """Save this stored file's row on `target`, which the caller holds locked (with its
+        commitment) in its transaction; refused in French if it is closed or full."""
+        check_may_attach(target)
+        if isinstance(target, Delivery):
+            self.delivery = target
+        else:
+            self.report = target
+        self._history_user = by
+        self.save()
+
+    def discard(self):
+        """The storage is no database: a file stored for a row that was not saved goes."""
+        evidence_storage().delete(self.file.name)
 
     def remove(self, *, by):
         """Its contact takes it back while what it proves is still theirs to change. The

@@ -456,32 +456,41 @@ class Commitment(models.Model):
         Unusual figures (Delivery.points_to_confirm) are refused until `confirmed`. An
         `evidence` file is attached in the same transaction (commitments.evidence).
         """
-        with transaction.atomic():
-            commitment = (
-                Commitment.objects.select_for_update().select_related("measure").get(pk=self.pk)
-            )
-            if submission_key is not None:
-                existing = Delivery.objects.filter(submission_key=submission_key).first()
-                if existing is not None:
-                    existing.already_recorded = True
-                    return existing
-            commitment.check_open_for_deliveries()
-            check_period_open(commitment.pk, date)
-            delivery = Delivery(
-                commitment=commitment,
-                amount=amount,
-                date=date,
-                comment=comment,
-                reported_by=by,
-                status=Delivery.Status.REPORTED,
-                submission_key=submission_key,
-            )
-            delivery.full_clean()
-            delivery.check_confirmed(confirmed)
-            delivery._history_user = by
-            delivery.save()
-            if evidence is not None:
-                Evidence.attach(delivery, evidence, by=by)
+        # The file is stored before the lock is taken, so that a slow store holds none.
+        prepared = Evidence.stored(evidence, by=by) if evidence is not None else None
+        try:
+            with transaction.atomic():
+                commitment = (
+                    Commitment.objects.select_for_update().select_related("measure").get(pk=self.pk)
+                )
+                if submission_key is not None:
+                    existing = Delivery.objects.filter(submission_key=submission_key).first()
+                    if existing is not None:
+                        existing.already_recorded = True
+                        if prepared is not None:
+                            prepared.discard()
+                        return existing
+                commitment.check_open_for_deliveries()
+                check_period_open(commitment.pk, date)
+                delivery = Delivery(
+                    commitment=commitment,
+                    amount=amount,
+                    date=date,
+                    comment=comment,
+                    reported_by=by,
+                    status=Delivery.Status.REPORTED,
+                    submission_key=submission_key,
+                )
+                delivery.full_clean()
+                delivery.check_confirmed(confirmed)
+                delivery._history_user = by
+                delivery.save()
+                if prepared is not None:
+                    prepared.save_on(delivery, by=by)
+        except BaseException:
+            if prepared is not None:
+                prepared.discard()
+            raise
         return delivery
 
     def check_status_change(self, new_status, *, closing_note="", validated_deliveries=None):

@@ -3,6 +3,7 @@ of the territory read, what everybody else gets, and what bad files get."""
 
 import datetime
 import io
+import uuid
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -143,8 +144,12 @@ def test_the_refusals_say_in_french_what_is_wrong():
     ("given", "kept"),
     [
         ("../../etc/passwd.pdf", "passwd.pdf"),
-        ("C:\\Users\\moi\\Bilan 2021 (final).pdf", "Bilan_2021_final.pdf"),
-        ('"><script>.pdf', "script.pdf"),
+        ("C:\\Users\\moi\\Bilan 2021 (final).pdf", "Bilan 2021 (final).pdf"),
+        ("Compte rendu d'exécution.pdf", "Compte rendu d'exécution.pdf"),
+        ('"><script>.pdf', "script .pdf"),
+        ("a\x00b\r\nc\t.pdf", "a b c .pdf"),
+        (".pdf", "justificatif.pdf"),
+        ("  bilan.pdf. ", "bilan.pdf"),
         ("x" * 300 + ".pdf", "x" * 146 + ".pdf"),
         ("..", "justificatif"),
     ],
@@ -165,7 +170,7 @@ def test_a_contact_declares_a_delivery_with_its_file_and_downloads_it(
     delivery = commitment_a.deliveries.get()
     evidence = delivery.evidence.get()
     assert (evidence.name, evidence.content_type, evidence.size) == (
-        "Bilan_juin.pdf",
+        "Bilan juin.pdf",
         "application/pdf",
         len(PDF_BYTES),
     )
@@ -175,10 +180,10 @@ def test_a_contact_declares_a_delivery_with_its_file_and_downloads_it(
     assert stored.read_bytes() == PDF_BYTES and "Bilan" not in str(stored)
 
     page = text_of(client.get(reverse("space:commitment", args=[commitment_a.pk])))
-    assert "Bilan_juin.pdf (fichier PDF, 1 ko, déposé le" in page
+    assert "Bilan juin.pdf (fichier PDF, 1 ko, déposé le" in page
     download = client.get(reverse("space:evidence", args=[evidence.key]))
     assert download.status_code == 200
-    assert download["Content-Disposition"] == 'attachment; filename="Bilan_juin.pdf"'
+    assert download["Content-Disposition"] == 'attachment; filename="Bilan juin.pdf"'
     assert download["Content-Type"] == "application/pdf"
     assert download["X-Content-Type-Options"] == "nosniff"
     assert download["Cache-Control"] == "private, no-store"
@@ -447,3 +452,22 @@ def test_deleting_a_delivery_keeps_its_files_until_the_history_is_purged(
         call_command("clean_old_history", "--auto", days=0, verbosity=0)
     assert not storages["evidence"].exists(evidence.file.name)
     assert stored_files(evidence_folder) == []
+
+
+def test_a_declaration_refused_or_posted_twice_leaves_no_stray_file(
+    contact_a, commitment_a, evidence_folder
+):
+    key = uuid.uuid4()
+    first = commitment_a.report_delivery(
+        amount=Decimal(1), date=JUNE_2021, by=contact_a, submission_key=key, evidence=upload()
+    )
+    again = commitment_a.report_delivery(
+        amount=Decimal(1), date=JUNE_2021, by=contact_a, submission_key=key, evidence=upload()
+    )
+    assert again.already_recorded and again.pk == first.pk
+    assert len(stored_files(evidence_folder)) == 1 and Evidence.objects.count() == 1
+    with pytest.raises(ValidationError):
+        commitment_a.report_delivery(
+            amount=Decimal(-1), date=JUNE_2021, by=contact_a, evidence=upload("refus.pdf")
+        )
+    assert len(stored_files(evidence_folder)) == 1 and Evidence.objects.count() == 1
