@@ -313,8 +313,14 @@ def _queue(mails):
 
 def notify_deadline_moved(campaign, former):
     """The contacts of the actors that still owe the campaign a report learn its new
-    deadline (once per actor and deadline); in the caller's transaction, as the move.
-    Returns the number of mails queued."""
+    deadline (once per actor and deadline in force); in the caller's transaction, as the
+    move. Returns the number of mails queued.
+
+    The notices of other dates are no longer in force: forgotten, so that a deadline moved
+    back to a date told before is told again (the contacts were last told another)."""
+    ReminderSent.objects.filter(campaign=campaign, kind=ReminderSent.Kind.DEADLINE).exclude(
+        milestone=campaign.deadline
+    ).delete()
     mails = _actor_reminders(
         campaign,
         ReminderSent.Kind.DEADLINE,

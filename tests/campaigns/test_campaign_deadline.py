@@ -240,3 +240,21 @@ def test_a_deadline_brought_forward_skips_the_reminders_the_move_passed_over(wor
     campaign.refresh_from_db()
     kinds = ReminderSent.Kind
     assert milestones(campaign) == [(TODAY, kinds.OPENING), (TODAY + 9 * DAY, kinds.AFTER)]
+
+
+def test_a_deadline_moved_back_to_a_date_told_before_is_told_again(client, world, on_commit):
+    campaign = open_campaign(world)
+    first, second = campaign.deadline, TODAY + 30 * DAY
+    client.force_login(world["regional"])
+    told = []
+    for deadline in (second, first, second):
+        with on_commit():
+            response = client.post(
+                page(campaign), open_form(campaign, deadline=f"{deadline:%d/%m/%Y}"), follow=True
+            )
+        told.append(" ".join(messages_of(response)))
+        campaign.refresh_from_db()
+    assert [message.count("2 référents prévenus") for message in told] == [1, 1, 1]
+    assert [m.subject[-10:] for m in mail.outbox] == [
+        f"{d:%d/%m/%Y}" for d in (second,) * 2 + (first,) * 2 + (second,) * 2
+    ]
