@@ -212,18 +212,22 @@ class CampaignAdmin(ReadOnlyHistoryAdmin):
             # actor_kinds too, so that the form drops its declared field.
             fields += [*SCOPE_FIELDS, "actor_kinds_display"]
         if obj is not None and obj.state == Campaign.State.CLOSED:
-            fields.append("deadline")  # past the closing: reopened actor by actor
+            # past the closing: reopened actor by actor, reminded no more
+            fields += ["deadline", "reminder_days"]
         return fields
 
     def save_model(self, request, obj, form, change):
         if not change or obj.state == Campaign.State.DRAFT:
             return super().save_model(request, obj, form, change)
         # Opened: its scope is read only (get_readonly_fields); its title and reminders
-        # are saved as they are, its deadline moves through the domain (the row is held
-        # since get_object), and the contacts who still owe a report are told.
-        edited = [name for name in ("title", "reminder_days") if name in form.changed_data]
-        if edited:
-            obj.save(update_fields=edited)
+        # change through the domain, its deadline moves through it (the row is held since
+        # get_object), and the contacts who still owe a report are told.
+        if {"title", "reminder_days"} & set(form.changed_data):
+            obj.edit(
+                title=form.cleaned_data["title"],
+                reminder_days=form.cleaned_data.get("reminder_days", obj.reminder_days),
+                by=request.user,
+            )
         if "deadline" in form.changed_data:
             former = obj.move_deadline(form.cleaned_data["deadline"], by=request.user)
             if former is not None:

@@ -248,6 +248,15 @@ class Campaign(models.Model):
             )
         return ""
 
+    def edit(self, *, title, reminder_days, by):
+        """An opened campaign's title and reminder days, which change nothing it expects:
+        written from the row as it is (held), so that its history shows only these."""
+        with transaction.atomic():
+            campaign = self._locked()
+            campaign.title, campaign.reminder_days = title, reminder_days
+            campaign._history_user = by
+            campaign.save(update_fields=["title", "reminder_days"])
+
     def move_deadline(self, deadline, *, by):
         """An open campaign's deadline, moved (sooner or later, never into the past nor
         before its opening). Returns the former deadline, or None if it was the same.

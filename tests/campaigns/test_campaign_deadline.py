@@ -258,3 +258,41 @@ def test_a_deadline_moved_back_to_a_date_told_before_is_told_again(client, world
     assert [m.subject[-10:] for m in mail.outbox] == [
         f"{d:%d/%m/%Y}" for d in (second,) * 2 + (first,) * 2 + (second,) * 2
     ]
+
+
+def test_a_renamed_campaign_s_history_shows_each_change_as_it_was_made(client, world, on_commit):
+    campaign = open_campaign(world)
+    former, later = campaign.deadline, TODAY + 30 * DAY
+    client.force_login(world["regional"])
+    with on_commit():
+        client.post(
+            page(campaign),
+            open_form(
+                campaign,
+                title="Bilan 2021 (révisé)",
+                deadline=f"{later:%d/%m/%Y}",
+                reminder_days="7",
+            ),
+        )
+    renamed, moved = campaign.history.order_by("-history_id")[:2][::-1]
+    assert (renamed.title, renamed.reminder_days, renamed.deadline) == (
+        "Bilan 2021 (révisé)",
+        [7],
+        former,
+    )
+    assert (moved.title, moved.deadline) == ("Bilan 2021 (révisé)", later)
+    assert renamed.history_user == moved.history_user == world["regional"]
+
+
+def test_a_closed_campaign_keeps_its_reminders_and_may_be_renamed(client, world):
+    campaign = open_campaign(world)
+    campaign.close(by=world["regional"])
+    reminders = campaign.reminder_days
+    assert reminders != [1]
+    client.force_login(world["regional"])
+    response = client.get(page(campaign))
+    assert 'name="reminder_days"' not in response.content.decode()
+    client.post(page(campaign), {"title": "Bilan 2021 (clos)", "reminder_days": "1"})
+    campaign.refresh_from_db()
+    assert (campaign.title, campaign.reminder_days) == ("Bilan 2021 (clos)", reminders)
+    assert campaign.history.order_by("-history_id").first().title == "Bilan 2021 (clos)"
