@@ -130,3 +130,21 @@ def test_an_agent_validates_and_returns_from_the_e_mail_links(page, reported, sc
         (["nina@exemple.org"], "Réalisation à corriger : Ouvrir 40 places à Amiens"),
     ]
     assert "Motif : Joignez la convention signée, s'il vous plaît." in mail.outbox[1].body
+
+
+def test_the_desk_fits_a_phone(page, reported, screenshot):
+    """Its return reason's box and the other deliveries' table stay within 375 px."""
+    first, second = reported
+    first.return_for_revision(
+        by=UserFactory(is_staff=True),
+        reason="Le montant ne correspond pas au bilan transmis : pouvez-vous vérifier ?",
+    )
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.goto("/admin/login/")
+    page.fill("#id_username", "agathe")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.goto(f"/admin/commitments/delivery/{second.pk}/change/")
+    assert page.get_by_role("button", name="Renvoyer pour correction").is_visible()
+    screenshot("guichet-375")
+    assert page_width(page) == 375
