@@ -290,6 +290,29 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"  # the login view sends each role home (landing.py)
 LOGOUT_REDIRECT_URL = "home"
 
+# The legal pages (public/templates/public/legal/): who answers for the site, who hosts it,
+# where to write about accessibility and about personal data, and when the accessibility
+# audit (the browser tests' axe checks, public/audit.py) was last read and recorded.
+PUBLICATION_DIRECTOR = env.str(
+    "PUBLICATION_DIRECTOR", default="le préfet de la région Hauts-de-France"
+)
+HOSTING_PROVIDER = env.str(
+    "HOSTING_PROVIDER",
+    default="Préfecture de la région Hauts-de-France, 12-14 rue Jean Sans Peur, 59039 Lille Cedex",
+)
+CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="strategie-pauvrete@hauts-de-france.gouv.fr")
+DPO_CONTACT = env.str(
+    "DPO_CONTACT",
+    default="le délégué à la protection des données du ministère de l'Intérieur, "
+    "place Beauvau, 75800 Paris Cedex 08",
+)
+try:
+    ACCESSIBILITY_AUDIT_DATE = datetime.date.fromisoformat(
+        env.str("ACCESSIBILITY_AUDIT_DATE", default="2026-12-01")
+    )
+except ValueError:
+    raise SystemExit("ACCESSIBILITY_AUDIT_DATE: not a date written YYYY-MM-DD.") from None
+
 # django-dsfr: the State design system's assets come from the installed package.
 # Its site_config context processor is left out: it would cost a query on every page.
 DSFR_USE_INTEGRITY_CHECKSUMS = False

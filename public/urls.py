@@ -10,6 +10,11 @@ urlpatterns = [
     path("mesures/<slug:slug>/", views.measure_detail, name="measure_detail"),
     path("acteurs/", views.actor_list, name="actor_list"),
     path("acteurs/<slug:slug>/", views.actor_detail, name="actor_detail"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("mentions-legales/", views.legal_notice, name="legal_notice"),
+    path("donnees-personnelles/", views.personal_data, name="personal_data"),
+    path("cookies/", views.cookies, name="cookies"),
+    path("plan-du-site/", views.site_map, name="site_map"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", views.favicon_ico, name="favicon_ico"),
 ]

@@ -1,17 +1,22 @@
-"""The public pages: dashboard, issues, measures, the actor directory, robots.txt and
+"""The public pages: dashboard, issues, measures, the actor directory, the legal pages
+(accessibility statement, legal notice, personal data, cookies, site map), robots.txt and
 favicon.ico."""
 
 from functools import cache
 
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.staticfiles import finders
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from actors.invitations import INVITATION_DAYS
 from actors.models import Actor
 from commitments.models import Commitment, Delivery, area_tables, rows_by
+from public import audit
 from public.cache import cached, cached_public_page, canonical
 from public.charts import cumulative_line, year_bars
 from public.forms import ActorFilterForm, PublicFilterForm
@@ -252,6 +257,95 @@ def actor_detail(request, slug):
         },
     )
     return canonical(response, page=_page_number(page))
+
+
+def _legal_page(request, template, title, **context):
+    """A page of text; its durations, names and addresses come from the settings."""
+    return render(
+        request,
+        f"public/legal/{template}.html",
+        {"breadcrumb_data": {"current": title}, **context},
+    )
+
+
+def duration(seconds):
+    """A duration as the legal pages write it: « 2 heures », « 30 minutes », « 1 jour »."""
+    parts = []
+    for size, one in ((86400, "jour"), (3600, "heure"), (60, "minute")):
+        count, seconds = divmod(int(seconds), size)
+        if count:
+            parts.append(f"{count} {one}{'s' if count > 1 else ''}")
+    return " ".join(parts) or "moins d'une minute"
+
+
+@require_safe
+def accessibility(request):
+    return _legal_page(
+        request,
+        "accessibility",
+        "Déclaration d'accessibilité",
+        pages=audit.PAGES,
+        widths=audit.WIDTHS,
+        audit_date=settings.ACCESSIBILITY_AUDIT_DATE,
+        contact_email=settings.CONTACT_EMAIL,
+    )
+
+
+@require_safe
+def legal_notice(request):
+    return _legal_page(
+        request,
+        "legal_notice",
+        "Mentions légales",
+        director=settings.PUBLICATION_DIRECTOR,
+        host=settings.HOSTING_PROVIDER,
+        contact_email=settings.CONTACT_EMAIL,
+    )
+
+
+@require_safe
+def personal_data(request):
+    return _legal_page(
+        request,
+        "personal_data",
+        "Données personnelles",
+        session_age=duration(settings.SESSION_COOKIE_AGE),
+        lockout=duration(settings.AXES_COOLOFF_TIME.total_seconds()),
+        lockout_failures=settings.AXES_FAILURE_LIMIT,
+        reset_link_age=duration(settings.PASSWORD_RESET_TIMEOUT),
+        invitation_age=duration(INVITATION_DAYS * 86400),
+        dpo=settings.DPO_CONTACT,
+    )
+
+
+@require_safe
+def cookies(request):
+    return _legal_page(
+        request,
+        "cookies",
+        "Gestion des cookies",
+        session_cookie=settings.SESSION_COOKIE_NAME,
+        session_age=duration(settings.SESSION_COOKIE_AGE),
+        csrf_cookie=settings.CSRF_COOKIE_NAME,
+        csrf_age=duration(settings.CSRF_COOKIE_AGE),
+        messages_cookie=CookieStorage.cookie_name,
+    )
+
+
+@require_safe
+@cached_public_page()
+def site_map(request):
+    issues = Issue.objects.prefetch_related(
+        Prefetch("measures", queryset=Measure.objects.order_by("position", "pk"))
+    ).order_by("position", "pk")
+    response = _legal_page(
+        request,
+        "site_map",
+        "Plan du site",
+        issues=issues,
+        actors=Actor.objects.by_name().only("name", "slug"),
+    )
+    return canonical(response)
 
 
 ROBOTS = "\n".join(

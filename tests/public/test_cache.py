@@ -12,7 +12,7 @@ from django.urls import reverse
 from commitments.models import Commitment
 from datasets.forum_2020 import load_forum
 from reports.imports import CommitmentImporter
-from tests.factories import UserFactory
+from tests.factories import ActorFactory, UserFactory
 from tests.helpers import count_queries, text_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_cache]
@@ -135,3 +135,10 @@ def test_a_forum_participation_shows_at_once_on_the_actor_page(client):
     assert "aucun forum" in text_of(client.get(address))
     Forum.objects.get().participants.add(actor)
     assert "Forum régional des acteurs" in text_of(client.get(address))
+
+
+def test_the_site_map_is_cached_and_shows_a_new_actor_at_once(client):
+    cold = count_queries(client, "/plan-du-site/")
+    assert count_queries(client, "/plan-du-site/") < cold
+    ActorFactory(name="Acteur venu après le plan")
+    assert "Acteur venu après le plan" in text_of(client.get("/plan-du-site/"))
