@@ -6,6 +6,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from datasets.demo import load_demo
 from datasets.forum_2020 import load_forum
+from public import audit
 from tests.helpers import main_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,6 +51,51 @@ def test_page_loads_cleanly_and_passes_axe(page, screenshot, data, name):
     assert serious_violations(page) == []
 
 
+def violations(page):
+    results = Axe().run(page)
+    return [
+        (violation["id"], violation["impact"], [n["target"] for n in violation["nodes"]][:3])
+        for violation in results.response["violations"]
+    ]
+
+
+LEGAL_PAGES = [address for _name, address in audit.PAGES if address in audit.LEGAL]
+
+
+@pytest.mark.parametrize("width", audit.WIDTHS)
+@pytest.mark.parametrize("address", LEGAL_PAGES)
+def test_legal_pages_pass_axe_at_each_width_with_no_violation(page, screenshot, address, width):
+    """The pages the statement lists (public/audit.py): those of text, with no violation
+    of any impact, on a phone and on a desktop."""
+    load_forum()
+    page.set_viewport_size({"width": width, "height": 900})
+    response = page.goto(address)
+    assert response.status == 200
+    page.wait_for_load_state("networkidle")
+    screenshot(f"{address.strip('/')}-{width}")
+    assert page.console_errors == []
+    assert violations(page) == []
+    # Nothing wider than the screen: no sideways scrolling on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_the_skip_link_takes_the_keyboard_to_the_content(page):
+    page.goto("/mentions-legales/")
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    assert focused.inner_text() == "Contenu"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/mentions-legales/#contenu")
+    assert page.evaluate("document.activeElement.id") == "contenu"
+
+
+def test_the_footer_leads_to_the_accessibility_statement(page):
+    page.goto("/")
+    page.get_by_role("link", name="Accessibilité : partiellement conforme").click()
+    page.wait_for_url("**/accessibilite/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Déclaration d'accessibilité"
+
+
 def test_dashboard_filters_work_by_clicking_and_are_kept_in_links(page, screenshot):
     load_forum()
     page.goto("/")
@@ -82,3 +128,8 @@ def test_a_measure_chart_has_its_table_alternative(page, data):
     assert page.locator("svg[role=img]").count() == 1
     page.get_by_text("Données du graphique (tableau)").click()
     assert page.get_by_role("table", name="Réalisations validées par mois et cumul").is_visible()
+
+
+def test_every_page_the_accessibility_statement_names_is_checked_here():
+    named = {address for _name, address in audit.PAGES}
+    assert named <= set(PAGES.values()) | set(LEGAL_PAGES)
