@@ -2,6 +2,7 @@
 cookies, site map), linked from every page's footer; the skip links and the page titles
 as the design system (DSFR) wants them."""
 
+import datetime
 import re
 
 import pytest
@@ -107,7 +108,7 @@ def test_every_page_starts_with_skip_links_to_ids_it_has(client, forum, contact_
 
 def test_the_accessibility_statement_gives_the_audit_and_the_recourse(client, settings):
     settings.CONTACT_EMAIL = "accessibilite@example.gouv.fr"
-    settings.ACCESSIBILITY_AUDIT_DATE = __import__("datetime").date(2026, 11, 30)
+    settings.ACCESSIBILITY_AUDIT_DATE = datetime.date(2026, 11, 30)
     page = text_of(client.get("/accessibilite/"))
     assert "partiellement conforme" in page
     assert "axe-core" in page and "375 px et à 1280 px" in page
@@ -153,7 +154,7 @@ def test_the_personal_data_page_says_what_why_how_long_and_whom_to_ask(client, s
     assert "mission d'intérêt public" in page
     assert "après 1 heure 30 minutes sans activité" in page
     assert "5 échecs" in page and "bloquée pendant 30 minutes" in page
-    assert "tant que le compte existe" in page
+    assert "Le compte et les rattachements : tant que le compte existe" in page
     assert "écrivez à dpo@example.gouv.fr" in page
 
 
