@@ -90,7 +90,7 @@ def test_report_validate_and_publish(browser, live_server, setting, screenshot, 
 
 
 def test_account_and_area_pages_pass_axe(page, setting, screenshot):
-    from tests.browser.test_public_pages_in_browser import serious_violations
+    from tests.browser.test_public_pages_in_browser import all_violations
 
     for name, address in [
         ("connexion", "/comptes/connexion/"),
@@ -98,18 +98,18 @@ def test_account_and_area_pages_pass_axe(page, setting, screenshot):
     ]:
         page.goto(address)
         screenshot(name)
-        assert serious_violations(page) == [], name
+        assert all_violations(page) == [], name
     log_in(page, "nina")
     page.wait_for_url("**/espace/")
     screenshot("espace")
-    assert serious_violations(page) == []
+    assert all_violations(page) == []
     page.get_by_role("link", name="Ouvrir 40 places à Amiens").click()
     page.get_by_label("Montant réalisé, en places").fill("2,5")
     page.get_by_role("button", name="Déclarer cette réalisation").click()
     page.wait_for_load_state()
     assert "nombre entier" in main_text(page)
     screenshot("espace-erreurs")
-    assert serious_violations(page) == []
+    assert all_violations(page) == []
     assert page.console_errors == []
 
 
@@ -127,9 +127,9 @@ def test_confirm_unusual_figures_then_edit_and_retract(setting, screenshot, page
     )
     assert commitment.deliveries.count() == 0
     screenshot("espace-confirmation")
-    from tests.browser.test_public_pages_in_browser import serious_violations
+    from tests.browser.test_public_pages_in_browser import all_violations
 
-    assert serious_violations(page) == []
+    assert all_violations(page) == []
     page.locator("label", has_text="Je confirme ces chiffres").click()  # DSFR draws the box
     assert page.get_by_label("Je confirme ces chiffres").is_checked()
     page.get_by_role("button", name="Déclarer cette réalisation").click()
@@ -145,7 +145,7 @@ def test_confirm_unusual_figures_then_edit_and_retract(setting, screenshot, page
 
     page.get_by_role("link", name="Modifier ou retirer").click()
     screenshot("espace-modifier-ou-retirer")
-    assert serious_violations(page) == []
+    assert all_violations(page) == []
     page.get_by_role("button", name="Retirer la déclaration").click()
     page.wait_for_url(f"**/espace/engagements/{commitment.pk}/")
     assert "retirée" in main_text(page) and "Retirée par l'acteur".lower() in (

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from commitments.models import Campaign, ExpectedReport
 from tests.browser.test_actor_journey import log_in
-from tests.browser.test_public_pages_in_browser import serious_violations
+from tests.browser.test_public_pages_in_browser import all_violations
 from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory
 from tests.helpers import PDF_BYTES, main_text
 
@@ -62,17 +62,17 @@ def test_a_contact_declares_nothing_with_a_comment_and_submits(
     assert "en retard de 2 jours" in text.lower()  # badges are upper-cased
     assert "j-3" in text.lower()
     screenshot(f"campagne-espace-{width}")
-    assert serious_violations(page) == []
+    assert all_violations(page) == []
 
     page.get_by_role("link", name="Ouvrir 40 places à Amiens — Bilan 2021").click()
     page.wait_for_url(f"**/espace/declarations/{report.pk}/")
     assert "Période couverte : du 01/01/2021 au 31/12/2021" in main_text(page)
-    assert serious_violations(page) == []
+    assert all_violations(page) == []
     page.get_by_role("button", name="Remettre la déclaration").click()
     page.wait_for_load_state()
     assert "Aucune réalisation n'est déclarée sur la période" in main_text(page)
     screenshot(f"campagne-declaration-erreur-{width}")
-    assert serious_violations(page) == []
+    assert all_violations(page) == []
 
     # A file whose content is not what its name says is refused; a PDF is joined, and
     # downloads under its name.
@@ -93,7 +93,7 @@ def test_a_contact_declares_nothing_with_a_comment_and_submits(
     assert download.value.suggested_filename == "bilan.pdf"
     assert Path(download.value.path()).read_bytes() == PDF_BYTES
     screenshot(f"campagne-declaration-justificatif-{width}")
-    assert serious_violations(page) == []
+    assert all_violations(page) == []
 
     page.locator("label", has_text="Rien de réalisé sur la période").click()  # DSFR's box
     assert page.get_by_label("Rien de réalisé sur la période").is_checked()
@@ -106,7 +106,7 @@ def test_a_contact_declares_nothing_with_a_comment_and_submits(
     assert "Le local n'a pas été livré avant décembre." in text
     assert page.get_by_role("button", name="Remettre la déclaration").count() == 0
     screenshot(f"campagne-declaration-remise-{width}")
-    assert serious_violations(page) == []
+    assert all_violations(page) == []
     report.refresh_from_db()
     assert (report.status, report.nothing_delivered) == ("submitted", True)
     assert list(report.evidence.values_list("name", flat=True)) == ["bilan.pdf"]

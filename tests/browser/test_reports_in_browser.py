@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from actors.roles import MANAGERS, attach_to_territory, setup_roles
 from datasets.forum_2020 import load_forum
-from tests.browser.test_public_pages_in_browser import serious_violations
+from tests.browser.test_public_pages_in_browser import all_violations
 from tests.factories import UserFactory, region
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,7 +39,7 @@ def test_a_manager_filters_downloads_and_opens_reports(manager_page, screenshot)
     page.get_by_role("button", name="Appliquer les filtres").click()
     page.wait_for_url("**/rapports/?*year=2019*")
     screenshot("rapports")
-    assert serious_violations(page) == []
+    assert all_violations(page) == []
     with page.expect_download() as download:
         page.get_by_role("link", name="Excel (CSV ;) — Engagements").click()
     file = download.value
