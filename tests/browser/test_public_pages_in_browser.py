@@ -51,6 +51,19 @@ def wider_than_the_screen(page):
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
+TABLES_OUT_OF_THEIR_REGION = """() => [...document.querySelectorAll("main table")]
+    .filter((table) => {
+        const region = table.closest(".fr-table__container");
+        const hidden = [...table.querySelectorAll("th, td")].some(
+            (cell) => getComputedStyle(cell).display === "none"
+        );
+        return hidden || !region || region.getAttribute("tabindex") !== "0"
+            || region.getAttribute("role") !== "region"
+            || region.getAttribute("aria-labelledby") !== table.caption?.id;
+    })
+    .map((table) => table.caption?.textContent || table.outerHTML.slice(0, 80))"""
+
+
 def visit(page, screenshot, width, pages, *, status=None):
     """Each page at this width: what fails, by page (an empty string when all is well)."""
     status = status or {}
@@ -63,6 +76,9 @@ def visit(page, screenshot, width, pages, *, status=None):
             "status": response.status if response.status != status.get(name, 200) else None,
             "console": [e for e in page.console_errors if not (name == "page-404" and "404" in e)],
             "overflow": max(wider_than_the_screen(page), 0),
+            # Each table scrolls in its own focusable region, named by its caption, and
+            # keeps all its columns.
+            "tables": page.evaluate(TABLES_OUT_OF_THEIR_REGION),
             "axe": all_violations(page),
         }
         screenshot(f"{name}-{width}")  # last: a full-page shot resizes the page for a while
