@@ -85,12 +85,27 @@ class WrittenCell(_Cell):
 
 
 class NumberCell(_Cell):
-    """A number as Python's `format(value, "f")` writes it, with a decimal comma in excel."""
+    """A number as Python's `format(value, "f")` writes it; in excel as
+    export_writers.excel_number does: a decimal comma, no decimals when whole. (The
+    amounts the database holds have two decimals, so no rounding is needed here.)"""
 
     @staticmethod
     def template(dialect):
         if dialect == "excel":
-            return "COALESCE(replace({x}, '.', ','), '')"
+            return r"COALESCE(regexp_replace(replace({x}, '.', ','), ',0+$', ''), '')"
+        return "COALESCE({x}, '')"
+
+
+class RateCell(_Cell):
+    """A rate as NumberCell writes it in csv; in excel as export_writers.excel_rate does:
+    a whole percentage, rounded half up (PostgreSQL's round() on numeric), `38 %`."""
+
+    @staticmethod
+    def template(dialect):
+        if dialect == "excel":
+            percent = "(round(({x})::numeric * 100))::text"
+            # chr(37), "%": a percent sign in the SQL text would be read as a parameter.
+            return f"COALESCE({percent} || {_literal(chr(0xA0))} || chr(37), '')"
         return "COALESCE({x}, '')"
 
 

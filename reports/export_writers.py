@@ -4,7 +4,8 @@ import contextlib
 import csv
 import datetime
 import tempfile
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -13,10 +14,26 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from strategy.units import rate_percent, shown_decimals
+
 DIALECTS = ("excel", "csv")
 DELIMITERS = {"excel": ";", "csv": ","}
 # Column kinds: how a column is written (XLSX number formats, CSV number and date styles).
-TEXT, NUMBER, DATE, RATE = "text", "number", "date", "rate"
+# NUMBER: an identifier or a year, written bare; COUNT: a count of things, grouped by
+# thousands in XLSX; AMOUNT: an amount of the row's unit, with two decimals in XLSX for
+# euros and none for places, persons and the other counted units (see Amount).
+TEXT, NUMBER, COUNT, AMOUNT, DATE, RATE = "text", "number", "count", "amount", "date", "rate"
+FIGURES = (NUMBER, COUNT, AMOUNT, RATE)
+# XLSX number formats, in Excel's own (English) notation: French Excel shows them the
+# French way (`1 234,50`, `38 %`, `04/03/2021`).
+XLSX_FORMATS = {
+    COUNT: "#,##0",
+    AMOUNT: "#,##0.00",
+    RATE: "0%",
+    DATE: "DD/MM/YYYY",
+}
+WHOLE_FORMAT = "#,##0"
+DATETIME_FORMAT = "DD/MM/YYYY hh:mm"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 500
 HEADER_FONT = Font(bold=True)
@@ -28,6 +45,13 @@ def defuse(text):
     if text and text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
+
+
+class Amount(NamedTuple):
+    """An amount cell for XLSX: its value and whether its unit is counted whole."""
+
+    value: Decimal | None
+    whole: bool
 
 
 class _Echo:
@@ -43,8 +67,7 @@ def _cell_for_csv(value, dialect):
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, Decimal):
-        text = format(value, "f")
-        return text.replace(".", ",") if dialect == "excel" else text
+        return excel_number(value) if dialect == "excel" else format(value, "f")
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value)
         return value.strftime("%d/%m/%Y %H:%M") if dialect == "excel" else value.isoformat()
@@ -53,11 +76,28 @@ def _cell_for_csv(value, dialect):
     return str(value)
 
 
+def excel_number(value):
+    """A Decimal as the pages write it, ungrouped, with a decimal comma: whole values
+    without decimals (`3000`), others with two (`1234,50`): strategy.units' rule."""
+    if shown_decimals(value) == 0:
+        return format(value.to_integral_value(), "f")
+    return format(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f").replace(".", ",")
+
+
+def excel_rate(value):
+    """A rate as the pages write it: a whole percentage, rounded half up (`38 %`)."""
+    if value is None:
+        return ""
+    return f"{format(rate_percent(value), 'f')}\N{NO-BREAK SPACE}%"
+
+
 def _csv_formatter(kind, dialect):
     """One function per column, chosen once, rather than a chain of tests per cell."""
     if kind == TEXT:
         return lambda value: defuse(value) if value else ("" if value is None else value)
-    if kind in (NUMBER, RATE) and dialect == "csv":
+    if kind == RATE and dialect == "excel":
+        return excel_rate
+    if kind in FIGURES and dialect == "csv":
         return lambda value: (
             ""
             if value is None
@@ -111,8 +151,10 @@ def csv_chunks(headers, rows, dialect="excel", kinds=None):
         yield "".join(lines)
 
 
-def write_xlsx(headers, kinds, rows, title):
-    """An XLSX file (openpyxl write-only, rows go to disk as they come); returns it open."""
+def write_xlsx(headers, kinds, rows, title, about=()):
+    """An XLSX file (openpyxl write-only, rows go to disk as they come); returns it open.
+
+    about: rows of text for a second sheet, « À propos » (what the file holds)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
@@ -127,6 +169,8 @@ def write_xlsx(headers, kinds, rows, title):
             last += 1
         if headers:  # written after the rows: the filter spans them all
             sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last}"
+        if about:
+            _about_sheet(workbook.create_sheet(title=ABOUT_TITLE), about)
         workbook.save(output)
     except BaseException:
         output.close()
@@ -144,9 +188,29 @@ def write_xlsx(headers, kinds, rows, title):
     return output
 
 
+ABOUT_TITLE = "À propos"
+ABOUT_WIDTHS = (28, 100)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _about_sheet(sheet, about):
+    """Two columns of text: a label in bold, then what it says (wrapped)."""
+    for index, width in enumerate(ABOUT_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for row in about:
+        cells = []
+        for position, text in enumerate(row):
+            cell = WriteOnlyCell(sheet, value=defuse(xlsx_text(str(text))))
+            cell.alignment = WRAP
+            if position == 0:
+                cell.font = HEADER_FONT
+            cells.append(cell)
+        sheet.append(cells)
+
+
 # A column's width in characters, for its kind (a write-only sheet is sized before its
 # rows come): names are wide, figures narrow; never narrower than the header.
-WIDTHS = {TEXT: 44, NUMBER: 12, RATE: 12, DATE: 12}
+WIDTHS = {TEXT: 44, NUMBER: 12, COUNT: 12, AMOUNT: 18, RATE: 12, DATE: 16}
 
 
 def _prepare_sheet(sheet, headers, kinds):
@@ -166,7 +230,7 @@ def _header_cell(sheet, header, kind):
     """Bold; over figures, right-aligned as they are."""
     cell = WriteOnlyCell(sheet, value=defuse(xlsx_text(str(header))))
     cell.font = HEADER_FONT
-    if kind in (NUMBER, RATE):
+    if kind in FIGURES:
         cell.alignment = RIGHT
     return cell
 
@@ -180,15 +244,14 @@ def xlsx_text(value):
 def _cell_for_xlsx(sheet, value, kind):
     if isinstance(value, str):
         return defuse(xlsx_text(value))
-    if isinstance(value, datetime.datetime):
+    number_format = XLSX_FORMATS.get(kind)
+    if isinstance(value, Amount):
+        value, number_format = value.value, WHOLE_FORMAT if value.whole else number_format
+    elif isinstance(value, datetime.datetime):
         value = timezone.localtime(value).replace(tzinfo=None)
-    if value is None or kind not in (DATE, RATE):
+        number_format = DATETIME_FORMAT
+    if value is None or number_format is None:
         return value
     cell = WriteOnlyCell(sheet, value=value)
-    if kind == RATE:
-        cell.number_format = "0.0%"
-    elif isinstance(value, datetime.datetime):
-        cell.number_format = "dd/mm/yyyy hh:mm"
-    else:
-        cell.number_format = "dd/mm/yyyy"
+    cell.number_format = number_format
     return cell

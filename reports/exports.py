@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
@@ -21,17 +22,21 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, NullIf, Round
+from django.utils import timezone
 
 from actors.models import Actor
 from actors.scopes import EVERYTHING, StaffScope, territory_filter
 from commitments.models import Commitment, Delivery, delivery_rate
-from reports.export_sql import Line, NumberCell, TextCell, WrittenCell, copy_lines
+from reports.export_sql import Line, NumberCell, RateCell, TextCell, WrittenCell, copy_lines
 from reports.export_writers import (
+    AMOUNT,
+    COUNT,
     DATE,
     DIALECTS,
     NUMBER,
     RATE,
     TEXT,
+    Amount,
     csv_cell,
     csv_chunks,
     csv_header,
@@ -41,6 +46,7 @@ from strategy.models import Issue, Measure, Territory, areas_under, whole_scope
 from strategy.units import Unit
 
 CHUNK = 2000
+PARIS = ZoneInfo("Europe/Paris")
 # Who may download the reports, on /rapports/, in the admin and nowhere else.
 PERMISSION = "commitments.export_reports"
 
@@ -90,13 +96,17 @@ class Column:
     """A report column: its header, where its value comes from, how it is written.
 
     source: a key of the exporter's records, or a function of the record; with
-    `choices`, the key's code is written as its French label.
+    `choices`, the key's code is written as its French label. meaning: what the column
+    holds, in one French sentence (the XLSX's « À propos » sheet). unit: for an AMOUNT,
+    the record's key of its unit's code (euros get two decimals in XLSX, others none).
     """
 
     name: str
     source: str | Callable[[dict], Any]
     kind: str = TEXT
     choices: tuple = ()
+    meaning: str = ""
+    unit: str = ""
 
     def sql_cell(self, dialect):
         """The cell as the database writes it (export_sql), or None if only Python can."""
@@ -114,7 +124,9 @@ class Column:
             return None
         if self.kind == TEXT:
             return TextCell(value, dialect)
-        if self.kind in (NUMBER, RATE):
+        if self.kind == RATE:
+            return RateCell(value, dialect)
+        if self.kind in (NUMBER, COUNT, AMOUNT):
             return NumberCell(value, dialect)
         return None  # dates and times keep Python's formatting
 
@@ -128,6 +140,37 @@ class Column:
             return self.source
         return itemgetter(self.source)
 
+    def xlsx_getter(self):
+        """As getter(), but an amount comes with whether its unit is counted whole."""
+        get = self.getter()
+        if self.kind != AMOUNT or not self.unit:
+            return get
+        whole, unit = {code: Unit(code).is_whole for code, _label in UNITS}, self.unit
+        return lambda record: Amount(get(record), whole[record[unit]])
+
+
+def _label(choices, code):
+    return str(dict(choices).get(code, "")) if code else ""
+
+
+# What the columns shared by several reports mean (the « À propos » sheet).
+ID = "Identifiant de l'engagement (à garder pour réimporter le fichier)."
+COMMITMENT_ID = "Identifiant de l'engagement de la réalisation."
+ISSUE = "Enjeu de la stratégie dont relève la mesure."
+MEASURE = "Mesure de la stratégie."
+UNIT = "Unité de la mesure : euros, places, personnes, ménages ou projets."
+ACTOR = "Nom de l'acteur qui porte l'engagement."
+ACTOR_SLUG = "Identifiant court de l'acteur, qui le reconnaît à l'import."
+ACTOR_KIND = "Type d'acteur (association, commune, service de l'État…)."
+TERRITORY = "Territoire où l'engagement s'applique."
+TERRITORY_CODE = "Code du territoire : numéro du département, code de la région."
+YEAR = "Année de l'engagement."
+STATUS = "Statut de l'engagement : prévu, en cours, réalisé ou annulé."
+CLOSING_NOTE = "Pourquoi le réalisé s'écarte du prévu, écrit à la clôture."
+PUBLIC_COLUMN = "« oui » si l'engagement figure sur les pages publiques."
+PLANNED = "Montant prévu, dans l'unité de la mesure."
+DELIVERED = "Total des réalisations validées, dans l'unité de la mesure."
+RATE_MEANING = "Réalisé divisé par prévu ; vide si rien n'est prévu."
 
 PUBLIC, ALL = "public", "all"
 VISIBILITIES = (
@@ -151,6 +194,33 @@ class ReportFilters:
     # Whose reports: a member of staff's territory (actors.scopes); the command line's
     # are the whole region's.
     scope: StaffScope = EVERYTHING
+
+    def slugs(self):
+        """The filters in a fixed order, as words for a file name: `nord_2021`."""
+        words = [
+            self.issue and self.issue.slug,
+            self.measure and self.measure.slug,
+            self.territory and self.territory.slug,
+            self.year and str(self.year),
+            self.actor_kind,
+            self.status,
+            PUBLIC if self.visibility == PUBLIC else None,
+        ]
+        return [word for word in words if word]
+
+    def described(self):
+        """(label, value) for each filter, « tous » where there is none, in French."""
+        everything = "Tous"
+        return [
+            ("Périmètre", self.scope.label),
+            ("Enjeu", self.issue.name if self.issue else everything),
+            ("Mesure", self.measure.name if self.measure else "Toutes"),
+            ("Territoire", self.territory.name if self.territory else everything),
+            ("Année", str(self.year) if self.year else "Toutes"),
+            ("Type d'acteur", _label(KINDS, self.actor_kind) or everything),
+            ("Statut de l'engagement", _label(STATUSES, self.status) or everything),
+            ("Visibilité", _label(VISIBILITIES, self.visibility)),
+        ]
 
     def commitments(self):
         queryset = Commitment.objects.in_scope(self.scope).filtered(
@@ -196,9 +266,32 @@ class Exporter:
                 return copy_lines(lines, csv_header(self.headers, dialect))
         return csv_chunks(self.headers, self.rows(queryset), dialect, kinds=self.kinds)
 
-    def xlsx(self, queryset):
-        """The report as an XLSX file, open for reading."""
-        return write_xlsx(self.headers, self.kinds, self.rows(queryset), self.title)
+    def xlsx(self, queryset, filters=None, *, extracted_at=None):
+        """The report as an XLSX file, open for reading: the rows, then a sheet « À propos »
+        saying which filters chose them (`filters`, None for a selection made in the
+        admin), when, and what each column means."""
+        getters = [column.xlsx_getter() for column in self.columns]
+        rows = ([get(record) for get in getters] for record in self.records(queryset))
+        about = self.about(filters, extracted_at or timezone.now())
+        return write_xlsx(self.headers, self.kinds, rows, self.title, about)
+
+    def about(self, filters, extracted_at):
+        """The « À propos » sheet's rows: (label, text)."""
+        when = timezone.localtime(extracted_at, PARIS)
+        rows = [
+            ("Rapport", self.title),
+            ("Contenu", self.counts or self.title),
+            ("Extrait le", f"{when:%d/%m/%Y à %H:%M} (heure de Paris)"),
+        ]
+        if filters is None:
+            rows.append(("Filtres", self.selection))
+        else:
+            rows += [(f"Filtre : {label}", value) for label, value in filters.described()]
+        rows += [("", ""), ("Colonne", "Signification")]
+        return rows + [(column.name, column.meaning) for column in self.columns]
+
+    # What chose the rows when no report filters did.
+    selection = "Lignes choisies dans l'administration"
 
     def queryset(self, filters: ReportFilters) -> QuerySet:
         raise NotImplementedError
@@ -235,24 +328,31 @@ class CommitmentsExporter(Exporter):
                 "la colonne « public » dit s'il figure sur les pages publiques."
             ),
             columns=[
-                Column("id", "pk", NUMBER),
-                Column("enjeu", "measure__issue__name"),
-                Column("mesure", "measure__name"),
-                Column("unite", "measure__unit", choices=UNITS),
-                Column("acteur", "actor__name"),
-                Column("acteur_slug", "actor__slug"),
-                Column("type_acteur", "actor__kind", choices=KINDS),
-                Column("territoire", "territory__name"),
-                Column("code_territoire", "territory__code"),
-                Column("annee", "year", NUMBER),
-                Column("intitule", "title"),
-                Column("description", "description"),
-                Column("statut", "status", choices=STATUSES),
-                Column("note_cloture", "closing_note"),
-                Column("public", YesNo("is_public")),
-                Column("prevu", "planned_amount", NUMBER),
-                Column("realise", "delivered_amount", NUMBER),
-                Column("taux_realisation", Rate("planned_amount", "delivered_amount"), RATE),
+                Column("id", "pk", NUMBER, meaning=ID),
+                Column("enjeu", "measure__issue__name", meaning=ISSUE),
+                Column("mesure", "measure__name", meaning=MEASURE),
+                Column("unite", "measure__unit", choices=UNITS, meaning=UNIT),
+                Column("acteur", "actor__name", meaning=ACTOR),
+                Column("acteur_slug", "actor__slug", meaning=ACTOR_SLUG),
+                Column("type_acteur", "actor__kind", choices=KINDS, meaning=ACTOR_KIND),
+                Column("territoire", "territory__name", meaning=TERRITORY),
+                Column("code_territoire", "territory__code", meaning=TERRITORY_CODE),
+                Column("annee", "year", NUMBER, meaning=YEAR),
+                Column("intitule", "title", meaning="Intitulé de l'engagement."),
+                Column("description", "description", meaning="Description de l'engagement."),
+                Column("statut", "status", choices=STATUSES, meaning=STATUS),
+                Column("note_cloture", "closing_note", meaning=CLOSING_NOTE),
+                Column("public", YesNo("is_public"), meaning=PUBLIC_COLUMN),
+                Column("prevu", "planned_amount", AMOUNT, meaning=PLANNED, unit="measure__unit"),
+                Column(
+                    "realise", "delivered_amount", AMOUNT, meaning=DELIVERED, unit="measure__unit"
+                ),
+                Column(
+                    "taux_realisation",
+                    Rate("planned_amount", "delivered_amount"),
+                    RATE,
+                    meaning=RATE_MEANING,
+                ),
             ],
         )
 
@@ -298,26 +398,55 @@ class DeliveriesExporter(Exporter):
                 "dans le réalisé."
             ),
             columns=[
-                Column("id", "pk", NUMBER),
-                Column("engagement_id", "commitment_id", NUMBER),
-                Column("intitule_engagement", "commitment__title"),
-                Column("enjeu", "commitment__measure__issue__name"),
-                Column("mesure", "commitment__measure__name"),
-                Column("unite", "commitment__measure__unit", choices=UNITS),
-                Column("acteur", "commitment__actor__name"),
-                Column("type_acteur", "commitment__actor__kind", choices=KINDS),
-                Column("territoire", "commitment__territory__name"),
-                Column("annee", "commitment__year", NUMBER),
-                Column("public", YesNo("commitment__is_public")),
-                Column("date", "date", DATE),
-                Column("montant", "amount", NUMBER),
-                Column("statut", "status", choices=DELIVERY_STATUSES),
-                Column("commentaire", "comment"),
-                Column("declaree_par", "reported_by__username"),
-                Column("declaree_le", "reported_at", DATE),
-                Column("examinee_par", "reviewed_by__username"),
-                Column("examinee_le", "reviewed_at", DATE),
-                Column("motif_renvoi", "return_reason"),
+                Column("id", "pk", NUMBER, meaning="Identifiant de la réalisation."),
+                Column("engagement_id", "commitment_id", NUMBER, meaning=COMMITMENT_ID),
+                Column(
+                    "intitule_engagement",
+                    "commitment__title",
+                    meaning="Intitulé de l'engagement de la réalisation.",
+                ),
+                Column("enjeu", "commitment__measure__issue__name", meaning=ISSUE),
+                Column("mesure", "commitment__measure__name", meaning=MEASURE),
+                Column("unite", "commitment__measure__unit", choices=UNITS, meaning=UNIT),
+                Column("acteur", "commitment__actor__name", meaning=ACTOR),
+                Column("type_acteur", "commitment__actor__kind", choices=KINDS, meaning=ACTOR_KIND),
+                Column("territoire", "commitment__territory__name", meaning=TERRITORY),
+                Column("annee", "commitment__year", NUMBER, meaning=YEAR),
+                Column("public", YesNo("commitment__is_public"), meaning=PUBLIC_COLUMN),
+                Column("date", "date", DATE, meaning="Date de la réalisation, dite par l'acteur."),
+                Column(
+                    "montant",
+                    "amount",
+                    AMOUNT,
+                    meaning="Montant réalisé, dans l'unité de la mesure.",
+                    unit="commitment__measure__unit",
+                ),
+                Column(
+                    "statut",
+                    "status",
+                    choices=DELIVERY_STATUSES,
+                    meaning="Où en est la réalisation ; seules les validées comptent au réalisé.",
+                ),
+                Column("commentaire", "comment", meaning="Commentaire de l'acteur."),
+                Column(
+                    "declaree_par",
+                    "reported_by__username",
+                    meaning="Identifiant de la personne qui l'a déclarée.",
+                ),
+                Column(
+                    "declaree_le", "reported_at", DATE, meaning="Date et heure de la déclaration."
+                ),
+                Column(
+                    "examinee_par",
+                    "reviewed_by__username",
+                    meaning="Identifiant de l'agent qui l'a validée ou renvoyée.",
+                ),
+                Column("examinee_le", "reviewed_at", DATE, meaning="Date et heure de l'examen."),
+                Column(
+                    "motif_renvoi",
+                    "return_reason",
+                    meaning="Pourquoi l'agent l'a renvoyée pour correction, le cas échéant.",
+                ),
             ],
         )
 
@@ -365,17 +494,41 @@ class SummaryExporter(Exporter):
                 "seulement », ses totaux sont ceux du tableau de bord pour les mêmes filtres."
             ),
             columns=[
-                Column("enjeu", "issue"),
-                Column("mesure", "measure"),
-                Column("territoire", "territory"),
-                Column("echelon", "area"),
-                Column("annee", "year", NUMBER),
-                Column("public", YesNo("is_public")),
-                Column("unite", "unit", choices=UNITS),
-                Column("nombre_engagements", "count", NUMBER),
-                Column("prevu", "planned", NUMBER),
-                Column("realise", "delivered", NUMBER),
-                Column("taux_realisation", "rate", RATE),
+                Column("enjeu", "issue", meaning=ISSUE),
+                Column("mesure", "measure", meaning=MEASURE),
+                Column("territoire", "territory", meaning=TERRITORY),
+                Column(
+                    "echelon",
+                    "area",
+                    meaning=(
+                        "Département où la ligne compte, ou l'échelon régional ; "
+                        "vide hors de la région."
+                    ),
+                ),
+                Column("annee", "year", NUMBER, meaning=YEAR),
+                Column("public", YesNo("is_public"), meaning=PUBLIC_COLUMN),
+                Column("unite", "unit", choices=UNITS, meaning=UNIT),
+                Column(
+                    "nombre_engagements",
+                    "count",
+                    COUNT,
+                    meaning="Nombre d'engagements non annulés de la ligne.",
+                ),
+                Column(
+                    "prevu",
+                    "planned",
+                    AMOUNT,
+                    meaning="Total des montants prévus, dans l'unité de la ligne.",
+                    unit="unit",
+                ),
+                Column(
+                    "realise",
+                    "delivered",
+                    AMOUNT,
+                    meaning="Total des réalisations validées, dans l'unité de la ligne.",
+                    unit="unit",
+                ),
+                Column("taux_realisation", "rate", RATE, meaning=RATE_MEANING),
             ],
         )
 
@@ -434,16 +587,36 @@ class CompletenessExporter(Exporter):
             name=f"completude_campagne_{campaign.pk}",
             title="Complétude",
             columns=[
-                Column("territoire", "commitment__territory__name"),
-                Column("acteur", "commitment__actor__name"),
-                Column("attendues", "expected", NUMBER),
-                Column("remises_a_examiner", "submitted", NUMBER),
-                Column("acceptees", "accepted", NUMBER),
-                Column("renvoyees", "returned", NUMBER),
-                Column("en_retard", "late", NUMBER),
-                Column("taux_remontee", "rate", RATE),
+                Column("territoire", "commitment__territory__name", meaning=TERRITORY),
+                Column("acteur", "commitment__actor__name", meaning=ACTOR),
+                Column(
+                    "attendues", "expected", COUNT, meaning="Remontées attendues de la campagne."
+                ),
+                Column(
+                    "remises_a_examiner",
+                    "submitted",
+                    COUNT,
+                    meaning="Remontées remises, en attente d'examen.",
+                ),
+                Column("acceptees", "accepted", COUNT, meaning="Remontées acceptées."),
+                Column(
+                    "renvoyees", "returned", COUNT, meaning="Remontées renvoyées pour correction."
+                ),
+                Column(
+                    "en_retard",
+                    "late",
+                    COUNT,
+                    meaning="Remontées attendues ou renvoyées dont l'échéance est passée.",
+                ),
+                Column(
+                    "taux_remontee",
+                    "rate",
+                    RATE,
+                    meaning="Remontées reçues (remises ou acceptées) divisées par attendues.",
+                ),
             ],
         )
+        self.selection = f"Campagne « {campaign} », dans votre territoire"
 
     def records(self, queryset):
         rows = queryset.completeness(
@@ -476,19 +649,46 @@ class ActorsExporter(Exporter):
                 "la visibilité ; « secteur_public » dit s'il est un acteur public."
             ),
             columns=[
-                Column("id", "pk", NUMBER),
-                Column("nom", "name"),
-                Column("slug", "slug"),
-                Column("type_acteur", "kind", choices=KINDS),
-                Column("secteur_public", YesNo("is_public_sector")),
-                Column("institutionnel", YesNo("is_institutional")),
-                Column("territoire", lambda r: r["territory__name"] or ""),
-                Column("code_territoire", lambda r: r["territory__code"] or ""),
-                Column("siret", "siret"),
-                Column("site_internet", "website"),
-                Column("courriel", "email"),
-                Column("description", "description"),
-                Column("nombre_engagements", "commitment_count", NUMBER),
+                Column(
+                    "id",
+                    "pk",
+                    NUMBER,
+                    meaning="Identifiant de l'acteur (à garder pour réimporter le fichier).",
+                ),
+                Column("nom", "name", meaning="Nom de l'acteur."),
+                Column("slug", "slug", meaning=ACTOR_SLUG),
+                Column("type_acteur", "kind", choices=KINDS, meaning=ACTOR_KIND),
+                Column(
+                    "secteur_public",
+                    YesNo("is_public_sector"),
+                    meaning="« oui » si l'acteur est un acteur public.",
+                ),
+                Column(
+                    "institutionnel",
+                    YesNo("is_institutional"),
+                    meaning="« oui » si l'acteur est un acteur institutionnel.",
+                ),
+                Column(
+                    "territoire",
+                    lambda r: r["territory__name"] or "",
+                    meaning="Territoire de l'acteur, vide s'il n'en a pas.",
+                ),
+                Column(
+                    "code_territoire", lambda r: r["territory__code"] or "", meaning=TERRITORY_CODE
+                ),
+                Column("siret", "siret", meaning="Numéro SIRET de l'acteur."),
+                Column("site_internet", "website", meaning="Adresse de son site internet."),
+                Column("courriel", "email", meaning="Adresse électronique de contact de l'acteur."),
+                Column("description", "description", meaning="Description de l'acteur."),
+                Column(
+                    "nombre_engagements",
+                    "commitment_count",
+                    COUNT,
+                    meaning=(
+                        "Nombre de ses engagements non annulés, dans le périmètre et "
+                        "la visibilité choisis."
+                    ),
+                ),
             ],
         )
 

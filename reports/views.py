@@ -58,10 +58,11 @@ def download(request, name, extension):
     )
     if not form.is_valid():
         return _bad_request(form.error_text())
-    queryset = exporter.queryset(form.filters())
+    filters = form.filters()
+    queryset = exporter.queryset(filters)
     if extension == "xlsx":
-        return xlsx_response(request, exporter, queryset)
+        return xlsx_response(request, exporter, queryset, filters)
     dialect = request.GET.get("dialect", "excel")
     if dialect not in DIALECTS:
         return _bad_request(f"dialecte « {dialect} » inconnu : excel ou csv.")
-    return csv_response(request, exporter, queryset, dialect)
+    return csv_response(request, exporter, queryset, dialect, filters)

@@ -75,12 +75,25 @@ def is_plural(value):
     return value is not None and abs(Decimal(value)) >= 2
 
 
+def shown_decimals(value):
+    """How many decimals a figure is written with: none when it is whole, else two (the
+    pages, and the reports' Excel CSV)."""
+    value = Decimal(value)
+    return 0 if value == value.to_integral_value() else 2
+
+
+def rate_percent(rate):
+    """A delivery rate (a Decimal fraction) as a whole percentage, rounded half up:
+    `0.375` -> `38` (the pages, and the reports' Excel CSV)."""
+    return (Decimal(rate) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
 def format_number(value):
     """`1500000` -> `1 500 000`, `1234.5` -> `1 234,50` (French grouping, non-breaking)."""
     if value is None:
         return NO_VALUE
     value = Decimal(value)
-    decimals = 0 if value == value.to_integral_value() else 2
+    decimals = shown_decimals(value)
     return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
@@ -99,8 +112,7 @@ def format_rate(rate):
     `0.75` -> `75 %`, `0.125` -> `13 %`."""
     if rate is None:
         return NO_VALUE
-    percent = (Decimal(rate) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return f"{format_number(percent)}\N{NO-BREAK SPACE}%"
+    return f"{format_number(rate_percent(rate))}\N{NO-BREAK SPACE}%"
 
 
 # Reading amounts typed by people (forms) or written in files (imports)

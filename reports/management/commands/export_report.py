@@ -37,11 +37,12 @@ class Command(BaseCommand):
         if not form.is_valid():
             raise CommandError(form.error_text())
         exporter = EXPORTERS[name]
-        queryset = exporter.queryset(form.filters())
+        filters = form.filters()
+        queryset = exporter.queryset(filters)
         if fmt == "xlsx":
             if not output:
                 raise CommandError("Le format XLSX demande --output FICHIER.xlsx")
-            with exporter.xlsx(queryset) as xlsx, open(output, "wb") as target:
+            with exporter.xlsx(queryset, filters) as xlsx, open(output, "wb") as target:
                 shutil.copyfileobj(xlsx, target)
             return
         chunks = exporter.csv_chunks(queryset, dialect)
