@@ -189,15 +189,24 @@ def write_xlsx(headers, kinds, rows, title, about=()):
 
 
 ABOUT_TITLE = "À propos"
-ABOUT_WIDTHS = (28, 100)
+ABOUT_WIDTHS = (34, 90)
+LINE_HEIGHT = 15  # points, a line of Calibri 11
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def _about_sheet(sheet, about):
-    """Two columns of text: a label in bold, then what it says (wrapped)."""
+    """Two columns of text: a label in bold, then what it says (wrapped); printed, both
+    columns fit a page's width."""
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     for index, width in enumerate(ABOUT_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    for row in about:
+    for number, row in enumerate(about, start=1):
+        # A write-only sheet's rows keep the height they are given: a long text gets
+        # the lines it wraps onto (about a character per unit of width; labels fit).
+        lines = -(-len(str(row[-1])) // (ABOUT_WIDTHS[-1] - 8))
+        if lines > 1:
+            sheet.row_dimensions[number].height = LINE_HEIGHT * lines
         cells = []
         for position, text in enumerate(row):
             cell = WriteOnlyCell(sheet, value=defuse(xlsx_text(str(text))))

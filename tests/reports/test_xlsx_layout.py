@@ -43,3 +43,15 @@ def test_an_empty_download_has_its_header_and_no_error():
 def test_counts_are_grouped_the_french_way(value, shown):
     text = Template("{% load amounts %}{{ value|number }}").render(Context({"value": value}))
     assert text.replace("\u202f", "\xa0") == shown
+
+
+def test_the_about_sheet_wraps_long_texts_in_rows_tall_enough_and_fits_a_page():
+    about = [("Rapport", "Essai"), ("Contenu", "mot " * 60), ("Colonne", "Signification")]
+    with write_xlsx(["a"], [TEXT], iter([]), "Essai", about) as output:
+        workbook = load_workbook(io.BytesIO(output.read()))
+    sheet = workbook["À propos"]
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()][0] == ["Rapport", "Essai"]
+    assert sheet["A2"].font.b and sheet["B2"].alignment.wrap_text
+    assert sheet.row_dimensions[1].height is None  # one line: Excel's own height
+    assert sheet.row_dimensions[2].height == 45  # 240 characters: three lines
+    assert sheet.page_setup.fitToWidth == 1
