@@ -421,8 +421,9 @@ def test_the_completeness_downloads_in_csv_and_xlsx_scoped(client, world):
             "en_retard",
             "taux_remontee",
         ],
-        ["Nord", "Association Nord", "2", "1", "0", "0", "0", "0,5000"],
-        ["Somme", "Association Somme", "2", "0", "0", "0", "0", "0,0000"],
+        # The Excel CSV writes rates as the page does: whole percentages.
+        ["Nord", "Association Nord", "2", "1", "0", "0", "0", "50\xa0%"],
+        ["Somme", "Association Somme", "2", "0", "0", "0", "0", "0\xa0%"],
     ]
     client.force_login(world["nord_agent"])
     response = client.get(address.replace(".csv", ".xlsx"))
