@@ -43,12 +43,12 @@ def test_a_manager_filters_downloads_and_opens_reports(manager_page, screenshot)
     with page.expect_download() as download:
         page.get_by_role("link", name="Excel (CSV ;) — Engagements").click()
     file = download.value
-    assert file.suggested_filename.startswith("engagements_")
+    assert file.suggested_filename.startswith("engagements_2019_")  # its filter in its name
     text = file.path().read_bytes().decode("utf-8")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=";"))
     assert rows[0][:3] == ["id", "enjeu", "mesure"]
     planned = rows[0].index("prevu")
-    assert [row[planned] for row in rows[1:]] == ["10000000,00"]
+    assert [row[planned] for row in rows[1:]] == ["10000000"]  # whole: no decimals
     with page.expect_download() as download:
         page.get_by_role("link", name="XLSX — Synthèse").click()
     sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
