@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from commitments.models import Campaign, Commitment
 from datasets.forum_2020 import load_forum
 from reports.exports import EXPORTERS, CompletenessExporter, ReportFilters
-from reports.imports import CommitmentImporter
+from reports.imports import ActorImporter, CommitmentImporter
 from strategy.models import Territory
 from strategy.units import format_rate
 
@@ -142,11 +142,14 @@ def test_the_file_name_says_the_report_its_filters_and_the_day(manager_client, f
     assert f'filename="{name}"' in response["Content-Disposition"]
 
 
+@pytest.mark.parametrize(
+    ("name", "importer"), [("engagements", CommitmentImporter), ("acteurs", ActorImporter)]
+)
 def test_an_xlsx_download_with_its_formats_and_about_sheet_reimports_unchanged(
-    manager_client, forum
+    manager_client, forum, name, importer
 ):
-    _response, content = download(manager_client, "engagements", "xlsx")
-    plan = CommitmentImporter().plan(content)
+    _response, content = download(manager_client, name, "xlsx")
+    plan = importer().plan(content)
     assert plan.errors == []
     assert plan.counts() == {"create": 0, "update": 0, "unchanged": len(plan.rows)}
 
