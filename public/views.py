@@ -22,6 +22,7 @@ from public.charts import cumulative_line, year_bars
 from public.forms import ActorFilterForm, PublicFilterForm
 from public.pagination import get_page
 from strategy.models import Issue, Measure, Territory
+from strategy.units import is_plural
 
 PAGE_SIZE = 25
 ACTORS_PAGE_SIZE = 30
@@ -274,7 +275,7 @@ def duration(seconds):
     for size, one in ((86400, "jour"), (3600, "heure"), (60, "minute")):
         count, seconds = divmod(int(seconds), size)
         if count:
-            parts.append(f"{count} {one}{'s' if count > 1 else ''}")
+            parts.append(f"{count} {one}{'s' if is_plural(count) else ''}")
     return " ".join(parts) or "moins d'une minute"
 
 

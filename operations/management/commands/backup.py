@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from operations.backups import backup, default_path
+from strategy.units import is_plural
 
 
 class Command(BaseCommand):
@@ -14,5 +15,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, output, **options):
         path, files = backup(output or default_path())
-        plural = "s" if files > 1 else ""
+        plural = "s" if is_plural(files) else ""
         self.stdout.write(f"Sauvegarde écrite : {path} (la base et {files} justificatif{plural})")

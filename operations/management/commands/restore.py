@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from operations.backups import restore
+from strategy.units import is_plural
 
 
 class Command(BaseCommand):
@@ -15,5 +16,5 @@ class Command(BaseCommand):
             files = restore(file, target=target)
         except FileNotFoundError as error:
             raise CommandError(f"Sauvegarde introuvable : {error}") from error
-        plural = "s" if files > 1 else ""
+        plural = "s" if is_plural(files) else ""
         self.stdout.write(f"Sauvegarde restaurée : {file} ({files} justificatif{plural} remis)")
