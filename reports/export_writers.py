@@ -1,8 +1,10 @@
-"""One writer for every report: CSV in two dialects, or XLSX; formulas defused in all."""
+"""One writer for every report: CSV in two dialects, XLSX, or JSON; formulas defused in
+CSV and XLSX (JSON is read by programs, never run as a spreadsheet)."""
 
 import contextlib
 import csv
 import datetime
+import json
 import tempfile
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
@@ -264,3 +266,42 @@ def _cell_for_xlsx(sheet, value, kind):
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = number_format
     return cell
+
+
+def _json_value(value):
+    """A cell as JSON: numbers bare (a Decimal keeps its digits, never a float's),
+    dates ISO, anything else a JSON string; None is null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return json.dumps(timezone.localtime(value).isoformat())
+    if isinstance(value, datetime.date):
+        return json.dumps(value.isoformat())
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def json_chunks(headers, rows):
+    """Text chunks of a JSON array, one object a row keyed by the headers, a few hundred
+    rows at a time (constant memory): `[`, the objects, `]`. Amounts and rates are JSON
+    numbers written from their Decimal, so no digit is lost to a float."""
+    keys = [json.dumps(str(header), ensure_ascii=False) for header in headers]
+    yield "["
+    lines, separator = [], "\n"
+    for row in rows:
+        fields = ", ".join(
+            f"{key}: {_json_value(value)}" for key, value in zip(keys, row, strict=True)
+        )
+        lines.append(f"{separator}{{{fields}}}")
+        separator = ",\n"
+        if len(lines) >= ROWS_PER_CHUNK:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
+    yield "\n]\n"

@@ -2,6 +2,7 @@
 exporters). export_writers.py turns the rows into CSV or XLSX; on PostgreSQL,
 export_sql.py has the database write the CSV lines of the larger reports."""
 
+import copy
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,6 +41,7 @@ from reports.export_writers import (
     csv_cell,
     csv_chunks,
     csv_header,
+    json_chunks,
     write_xlsx,
 )
 from strategy.models import Issue, Measure, Territory, areas_under, whole_scope
@@ -265,6 +267,23 @@ class Exporter:
                 lines = self.ordered(queryset).annotate(line=Line(cells, dialect))
                 return copy_lines(lines, csv_header(self.headers, dialect))
         return csv_chunks(self.headers, self.rows(queryset), dialect, kinds=self.kinds)
+
+    def json_chunks(self, queryset):
+        """The report as JSON text chunks: an array of objects keyed by the headers,
+        from the same rows as the CSV (export_writers.json_chunks)."""
+        return json_chunks(self.headers, self.rows(queryset))
+
+    def only(self, names, *, selection):
+        """This exporter with only the columns named, in its own order (the open data
+        files keep the columns the public pages show); `selection` says, in the XLSX's
+        « À propos » sheet, which rows it holds."""
+        unknown = set(names) - set(self.headers)
+        if unknown:
+            raise ValueError(f"Unknown columns of {self.name}: {', '.join(sorted(unknown))}")
+        subset = copy.copy(self)
+        subset.columns = [column for column in self.columns if column.name in names]
+        subset.selection = selection
+        return subset
 
     def xlsx(self, queryset, filters=None, *, extracted_at=None):
         """The report as an XLSX file, open for reading: the rows, then a sheet « À propos »
