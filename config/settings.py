@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "public",
     "space",
     "reports",
+    "opendata",
     "accounts",
     # Data to load, and the commands that run and measure the service.
     "datasets",
@@ -235,6 +236,10 @@ if env.str("EVIDENCE_STORAGE", default="files") == "s3":
             "file_overwrite": False,
         },
     }
+# The open data files of /donnees/, built once per figures version (opendata/files.py);
+# public, unlike the evidence: anyone may download them.
+OPENDATA_ROOT = env.path("OPENDATA_ROOT", default=BASE_DIR / "media" / "opendata")
+
 # Each evidence file is at most EVIDENCE_MAX_MB megabytes; a delivery or a report holds at
 # most EVIDENCE_MAX_FILES of them.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_MB", default=10) * 1024 * 1024

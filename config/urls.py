@@ -16,6 +16,7 @@ urlpatterns = [
     path("espace/", include("space.urls")),
     path("comptes/", include("accounts.urls")),
     path("rapports/", include("reports.urls")),
+    path("donnees/", include("opendata.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("operations.urls")),
 ]

@@ -12,6 +12,7 @@ PAGES = [
     ("Page d'une mesure", "/mesures/places-hebergement-urgence/"),
     ("Annuaire des acteurs", "/acteurs/"),
     ("Page d'un acteur", "/acteurs/prefecture-region-hauts-de-france/"),
+    ("Données ouvertes", "/donnees/"),
     ("Déclaration d'accessibilité", "/accessibilite/"),
     ("Mentions légales", "/mentions-legales/"),
     ("Données personnelles", "/donnees-personnelles/"),

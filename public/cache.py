@@ -44,6 +44,12 @@ def _lookup(key):
     return version, None
 
 
+def figures_version():
+    """The current figures version: it changes on every committed write to the figures'
+    models (for what is built once per version, the open data files)."""
+    return cache.get(VERSION_KEY) or _new_version()
+
+
 def cached(name, compute, *parts):
     """compute() once per figures version and set of parts (filters, slugs…)."""
     key = _key(name, *parts)
