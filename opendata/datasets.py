@@ -49,7 +49,7 @@ class Dataset:
 
     def __post_init__(self):
         exporter = EXPORTERS[self.report].only(
-            self.columns, selection=f"Données ouvertes : {self.description}"
+            self.columns, counts=self.description, selection=SELECTION
         )
         object.__setattr__(self, "exporter", exporter)
 
@@ -100,6 +100,7 @@ class Dataset:
 
 
 PUBLIC_FILTERS = ReportFilters(visibility=PUBLIC)
+SELECTION = "Données ouvertes : ce que montrent les pages publiques"
 
 DATASETS = {
     dataset.name: dataset

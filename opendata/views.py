@@ -47,7 +47,7 @@ def index(request):
             "validated_on": figures["validated_on"],
             "licence": LICENCE,
             "licence_url": LICENCE_URL,
-            "page_url": request.build_absolute_uri(),
+            "page_url": request.build_absolute_uri(request.path),
             "breadcrumb_data": {"current": "Données ouvertes"},
         },
     )
@@ -64,13 +64,23 @@ def _file_etag(request, name, extension):
     return f"{files.figures_version()}-{extension}"
 
 
+def _file_modified(request, name, extension):
+    """When the current version's file was written; None before it is."""
+    _dataset_or_404(name, extension)
+    path = files.path_of(files.figures_version(), name, extension)
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except FileNotFoundError:
+        return None
+
+
 def _cached_publicly(response):
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
     return response
 
 
 @require_safe
-@condition(etag_func=_file_etag)
+@condition(etag_func=_file_etag, last_modified_func=_file_modified)
 def data_file(request, name, extension):
     """The file for the current figures version, built once, then read from disk."""
     try:

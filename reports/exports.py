@@ -273,16 +273,16 @@ class Exporter:
         from the same rows as the CSV (export_writers.json_chunks)."""
         return json_chunks(self.headers, self.rows(queryset))
 
-    def only(self, names, *, selection):
+    def only(self, names, *, counts, selection):
         """This exporter with only the columns named, in its own order (the open data
-        files keep the columns the public pages show); `selection` says, in the XLSX's
-        « À propos » sheet, which rows it holds."""
+        files keep the columns the public pages show); `counts` and `selection` say, in
+        the XLSX's « À propos » sheet, what its rows are and which rows it holds."""
         unknown = set(names) - set(self.headers)
         if unknown:
             raise ValueError(f"Unknown columns of {self.name}: {', '.join(sorted(unknown))}")
         subset = copy.copy(self)
         subset.columns = [column for column in self.columns if column.name in names]
-        subset.selection = selection
+        subset.counts, subset.selection = counts, selection
         return subset
 
     def xlsx(self, queryset, filters=None, *, extracted_at=None):
