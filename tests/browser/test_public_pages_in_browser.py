@@ -26,6 +26,7 @@ PAGES = {
     "mesure": "/mesures/places-hebergement-urgence/",
     "acteurs": "/acteurs/",
     "acteur": "/acteurs/prefecture-region-hauts-de-france/",
+    "donnees": "/donnees/",
     "page-404": "/enjeux/inconnu/",
 }
 

@@ -28,6 +28,7 @@ FOOTER = {
     "/donnees-personnelles/": "Données personnelles",
     "/cookies/": "Gestion des cookies",
     "/plan-du-site/": "Plan du site",
+    "/donnees/": "Données ouvertes",
 }
 PAGES = [
     "/",
@@ -36,6 +37,7 @@ PAGES = [
     "/mesures/places-hebergement-urgence/",
     "/acteurs/",
     "/acteurs/prefecture-region-hauts-de-france/",
+    "/donnees/",
     *LEGAL,
 ]
 
