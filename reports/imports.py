@@ -38,6 +38,9 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000  # lines after the header, blank ones included
 MAX_COLUMNS = 100
 MAX_RECORD_CHARS = 1024 * 1024  # one CSV record, all its lines together
+# One CSV cell. Below the csv module's own limit (131 072 by default), which is global to
+# the process and which a library may raise (frictionless does): the cap is checked here.
+MAX_FIELD_CHARS = 100_000
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # an XLSX's parts once decompressed, all together
 MAX_SHEET_ELEMENTS = 3_000_000  # XML elements of a sheet (50 000 rows of 20 cells: 2 million)
 MAX_PART_ELEMENTS = 600_000  # XML elements of any other part (shared strings, styles…)
@@ -168,6 +171,11 @@ def _csv_lines(content):
         for row in reader:
             number += 1
             records.length = 0
+            if any(len(cell) > MAX_FIELD_CHARS for cell in row):
+                raise ImportFileError(
+                    f"La ligne {_number(number)} a une cellule de plus de "
+                    f"{_number(MAX_FIELD_CHARS)} caractères : ce fichier CSV est mal formé."
+                )
             yield number, row
     except csv.Error as error:
         raise ImportFileError(f"Ce fichier CSV est mal formé : {error}.") from error

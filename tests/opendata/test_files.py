@@ -2,7 +2,6 @@
 Schema (frictionless), the dashboard's figures, served with ETag and rebuilt after a
 validation."""
 
-import csv
 import io
 import json
 from decimal import Decimal
@@ -17,12 +16,6 @@ from opendata.datasets import DATASETS, FORMATS
 from strategy.units import Unit
 from tests.factories import DeliveryFactory, UserFactory
 from tests.opendata.conftest import make_public_rows
-
-# Importing frictionless raises the csv module's field size limit for the whole process;
-# the imports' cap on a CSV field (reports/imports.py, tests/reports/test_import_bombs.py)
-# is Python's default: put it back for the tests that run after these.
-PYTHON_CSV_FIELD_LIMIT = 128 * 1024
-csv.field_size_limit(PYTHON_CSV_FIELD_LIMIT)
 
 pytestmark = pytest.mark.django_db
 NAMES = list(DATASETS)

@@ -2,7 +2,9 @@
 a naive reader, bodies over their cap, the pending file out of the session, and one
 confirmation of one preview."""
 
+import csv
 import io
+import sys
 import time
 import tracemalloc
 
@@ -125,6 +127,7 @@ def test_a_good_csv_after_8_kb_is_still_read(forum, staff_client):
         (b"nom;slug;type_acteur\r\n" + b";" * 150 + b"x\r\n", "plus de 100 colonnes"),
         (b"nom;slug;type_acteur\r\n" + b"\r\n" * 60_000, "50 000 lignes"),
         (b'nom;slug;type_acteur\r\n"' + b"x" * 200_000 + b'";a;b\r\n', "mal formé"),
+        (b"nom;slug;type_acteur\r\n" + b"x" * 110_000 + b";a;b\r\n", "plus de 100 000 caractères"),
         (b"nom;slug;type_acteur\r\nA" + b";" * 1_100_000 + b"\r\n", "1 048 576 caractères"),
     ],
 )
@@ -134,6 +137,26 @@ def test_csv_caps_are_refused_in_french(staff_client, forum, content, message):
     )
     errors = response.context["form"].errors["file"]
     assert any(message in error for error in errors), errors
+
+
+@pytest.fixture
+def raised_csv_limit():
+    """The csv module's field limit as a library may leave it (frictionless raises it for
+    the whole process): the import's own cap must still hold."""
+    before = csv.field_size_limit(sys.maxsize)
+    yield
+    csv.field_size_limit(before)
+
+
+def test_a_huge_csv_cell_is_refused_whatever_the_csv_module_limit(
+    staff_client, forum, raised_csv_limit
+):
+    content = b'nom;slug;type_acteur\r\n"' + b"x" * 200_000 + b'";a;b\r\n'
+    response = staff_client.post(
+        reverse(ACTORS_IMPORT), {"file": multipart_file(content, "acteurs.csv")}
+    )
+    errors = " ".join(response.context["form"].errors["file"])
+    assert "La ligne 2 a une cellule de plus de 100 000 caractères" in errors
 
 
 # Bodies over their cap are refused while they are received
