@@ -3,6 +3,7 @@
 favicon.ico."""
 
 from functools import cache
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_safe
 from actors.invitations import INVITATION_DAYS
 from actors.models import Actor
 from commitments.models import Commitment, Delivery, area_tables, rows_by
-from public import audit
+from public import audit, maps
 from public.cache import cached, cached_public_page, canonical
 from public.charts import cumulative_line, year_bars
 from public.forms import ActorFilterForm, PublicFilterForm
@@ -39,18 +40,38 @@ def _keys(values):
     return tuple(getattr(value, "pk", value) for value in values.values())
 
 
+def _departement_map(request, tables, filters, address):
+    """The map of the départements for the page at `address` and its filters, in the unit
+    asked for; (None, None) when the page is filtered below the region. Each département
+    leads to `address` filtered on it, the other filters kept. Also returns the `unit`
+    parameter as understood, for canonical()."""
+    unit, unit_param = maps.choose_unit(request.GET.get("unit"), tables)
+    kept = {name: value for name, value in filters.canonical.items() if value is not None}
+    drawn = unit and maps.departement_map(
+        tables,
+        unit,
+        territories=filters.territory_by_pk.values(),
+        link=lambda territory: f"{address}?{urlencode({**kept, 'territory': territory.slug})}",
+    )
+    if not drawn:
+        return None, None
+    drawn["kept"] = kept
+    return drawn, unit_param
+
+
 @require_safe
-@cached_public_page("year", "territory", "issue")
+@cached_public_page("year", "territory", "issue", "unit")
 def home(request):
     """The strategy at a glance: public planned versus delivered, per issue and unit."""
     public = Commitment.objects.public()
     filters = PublicFilterForm.from_request(request, years=cached("years", public.years))
     commitments = public.filtered(**filters.values)
     figures = cached(
-        "home",
+        "dashboard",  # not "home": entries stored before the map lack "by_territory"
         lambda: {
             "by_issue": commitments.totals("issue"),
             "by_year": commitments.totals("issue", "year"),
+            "by_territory": commitments.totals("territory"),
             "overall": commitments.totals(),
             "counts": commitments.counted().aggregate(
                 commitments=Count("pk"), actors=Count("actor", distinct=True)
@@ -64,6 +85,12 @@ def home(request):
     for issue in issues:
         issue.unit_totals = by_issue.get(issue.pk, [])
         issue.charts = [chart for (pk, _unit), chart in charts.items() if pk == issue.pk]
+    by_area = area_tables(
+        figures["by_territory"],
+        scope=filters.values["territory"],
+        territories=filters.territory_by_pk.values(),
+    )
+    departements, unit = _departement_map(request, by_area, filters, reverse("home"))
     response = render(
         request,
         "public/home.html",
@@ -73,9 +100,10 @@ def home(request):
             "issues": issues,
             "overall": figures["overall"],
             "counts": figures["counts"],
+            "departements": departements,
         },
     )
-    return canonical(response, **filters.canonical)
+    return canonical(response, **filters.canonical, unit=unit)
 
 
 @require_safe
@@ -103,7 +131,7 @@ def issue_list(request):
 
 
 @require_safe
-@cached_public_page("year", "territory")
+@cached_public_page("year", "territory", "unit")
 def issue_detail(request, slug):
     issue = get_object_or_404(Issue, slug=slug)
     public = Commitment.objects.public().filter(measure__issue=issue)
@@ -132,6 +160,7 @@ def issue_detail(request, slug):
         scope=filters.values["territory"],
         territories=filters.territory_by_pk.values(),
     )
+    departements, unit = _departement_map(request, by_area, filters, issue.get_absolute_url())
     response = render(
         request,
         "public/issue_detail.html",
@@ -141,6 +170,7 @@ def issue_detail(request, slug):
             "filters": filters,
             "measures": measures,
             "by_area": by_area,
+            "departements": departements,
             "by_year": figures["by_year"],
             "validated_on": figures["validated_on"],
             "breadcrumb_data": {
@@ -149,7 +179,7 @@ def issue_detail(request, slug):
             },
         },
     )
-    return canonical(response, **filters.canonical)
+    return canonical(response, **filters.canonical, unit=unit)
 
 
 @require_safe

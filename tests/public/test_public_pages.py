@@ -225,11 +225,17 @@ def populate(size):
                     DeliveryFactory(commitment=commitment).validate(by=None)
 
 
+# The dashboard's map of the départements costs one query, its per-territory totals; the
+# issue page's map reuses the per-territory totals its table already fetched.
 PINNED = {
-    "/": 7,
-    "/?year=2021&territory=hauts-de-france&issue=urgence-sociale": 7,
+    "/": 8,
+    "/?unit=places": 8,
+    "/?unit=inconnue": 8,
+    "/?year=2021&territory=hauts-de-france&issue=urgence-sociale": 8,
+    "/?territory=nord&unit=places": 8,
     "/enjeux/": 2,
     "/enjeux/urgence-sociale/": 8,
+    "/enjeux/urgence-sociale/?unit=places": 8,
     "/mesures/places-hebergement-urgence/": 6,
     "/acteurs/": 3,
     "/acteurs/?q=association&kind=association&sector=prive&page=2": 3,

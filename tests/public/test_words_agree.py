@@ -168,4 +168,4 @@ def test_no_actor_area_admin_page_or_mail_of_the_demo_writes_disagreeing_words(c
 
 
 def test_the_dashboard_query_count_stays_pinned(client, demo):
-    assert count_queries(client, "/") == 7
+    assert count_queries(client, "/") == 8  # 7, and the map's per-territory totals
