@@ -331,6 +331,7 @@ def legal_notice(request):
         director=settings.PUBLICATION_DIRECTOR,
         host=settings.HOSTING_PROVIDER,
         contact_email=settings.CONTACT_EMAIL,
+        map_credit=maps.CREDIT,
     )
 
 

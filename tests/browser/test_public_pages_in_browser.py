@@ -23,6 +23,7 @@ PAGES = {
     "filtres-invalides": "/?year=abc&territory=999999",
     "enjeux": "/enjeux/",
     "enjeu": "/enjeux/urgence-sociale/",
+    "enjeu-carte-places": "/enjeux/urgence-sociale/?unit=places",
     "mesure": "/mesures/places-hebergement-urgence/",
     "acteurs": "/acteurs/",
     "acteur": "/acteurs/prefecture-region-hauts-de-france/",
@@ -180,6 +181,25 @@ def test_dashboard_filters_work_by_clicking_and_are_kept_in_links(page, screensh
     page.get_by_role("link", name="Leviers transversaux").click()
     page.wait_for_url("**/enjeux/leviers-transversaux/?year=2019&territory=hauts-de-france")
     assert page.locator("#id_year").input_value() == "2019"
+    assert page.console_errors == []
+
+
+def test_the_map_switches_unit_and_leads_to_a_departement_on_a_phone(page, screenshot, data):
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/")
+    page.select_option("#carte-unite", "places")
+    page.get_by_role("button", name="Afficher la carte").click()
+    page.wait_for_url("**/?unit=places#carte")
+    assert "Par département, en places" in main_text(page)
+    nord = page.get_by_role("link", name="Nord : ", exact=False).first
+    assert "des places prévues réalisées" in nord.get_attribute("aria-label")
+    box = nord.bounding_box()
+    assert box["width"] > 40 and box["height"] > 40  # a target a finger can hit
+    screenshot("carte-375")
+    nord.click()
+    page.wait_for_url("**/?territory=nord")
+    assert page.locator("#id_territory").input_value() == "nord"
+    assert page.locator("#carte").count() == 0  # below the region: the tables say it
     assert page.console_errors == []
 
 

@@ -281,3 +281,8 @@ def _page_entries():
     if hasattr(store, "get_client"):
         return store.get_client(None).dbsize()
     return len(store)
+
+
+def test_the_legal_notice_names_the_contours_source(client, db):
+    page = text_of(client.get("/mentions-legales/"))
+    assert "Sources" in page and "Contours : IGN, Licence Ouverte" in page
