@@ -33,6 +33,7 @@ CLASSES = [
     (None, "1", "moins de 25 %"),
 ]
 NO_DATA = ("none", "aucun engagement chiffré")
+NO_DATA_LABEL = "non chiffré"  # under the name, where a rate would be
 
 
 def rate_class(rate):
@@ -162,7 +163,7 @@ def departement_map(tables, unit, *, territories, link):
                 "code": code,
                 "row": row,
                 "key": key,
-                "rate_text": format_rate(rate),
+                "rate_text": format_rate(rate) if rate is not None else NO_DATA_LABEL,
                 "href": link(territory) if territory else None,
                 "accessible_name": accessible_name(shape["name"], rate, unit),
             }

@@ -232,6 +232,7 @@ def test_a_departement_with_nothing_committed_is_hatched_and_said_so(client, for
     response = client.get("/")
     areas = {area["name"]: area for area in response.context["departements"]["areas"]}
     assert {area["key"] for area in areas.values()} == {"none"}
+    assert {area["rate_text"] for area in areas.values()} == {"non chiffré"}
     assert area_links(response)["Aisne"] == (
         "/?territory=aisne",
         "Aisne : aucun engagement chiffré en euros",
