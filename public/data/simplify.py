@@ -1,7 +1,7 @@
 """One-off: the five départements of Hauts-de-France, simplified, as the compact file the
 map reads (hdf_departements.json). Stdlib only; run again only to change the tolerance:
 
-    python public/data/simplify.py departements-hauts-de-france.geojson \
+    python public/data/simplify.py <the région's départements, IGN GeoJSON> \
         > public/data/hdf_departements.json
 
 Source and licence: see README.md next to this file.

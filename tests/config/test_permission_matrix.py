@@ -125,6 +125,10 @@ def project_urls(world):
         "healthz": ("/healthz", everyone),
         "robots_txt": ("/robots.txt", everyone),
         "favicon_ico": ("/favicon.ico", everyone),
+        # Open data: public files, the same for everyone.
+        "opendata:index": ("/donnees/", everyone),
+        "opendata:schema": ("/donnees/engagements.schema.json", everyone),
+        "opendata:file": ("/donnees/realisations.csv", everyone),
         "space:home": ("/espace/", signed_in | dict.fromkeys(ROLES[1:], (200, 405))),
         "space:commitment": (f"/espace/engagements/{commitment.pk}/", owner_only),
         "space:correct_delivery": (f"/espace/realisations/{delivery.pk}/corriger/", owner_only),
