@@ -107,6 +107,39 @@ def format_amount(value, unit, participle=None):
     return f"{text} {unit.agree(participle, value)}" if participle else text
 
 
+def format_short(value, unit):
+    """A figure where room is short (a chart's axis and bars), the French way: `0`,
+    `750`, `9 500 €`, `250 k€`, `12,5 k€`, `1,5 M€`, `1 200 places`, `25 k` (places).
+
+    Thousands from 10 000 (one decimal at most), millions from 1 000 000 (two at most);
+    the exact figure stays in the table beside the chart. Euros take their symbol, other
+    units are named by the chart's caption."""
+    if value is None:
+        return NO_VALUE
+    value = Decimal(value)
+    symbol = "€" if Unit(unit) == Unit.EUROS else ""
+    thousands = _rounded(value / 1000, 1)
+    if abs(thousands) >= 1000:  # 999 999 is `1 M€`, not `1 000 k€`
+        millions = _rounded(value / 10**6, 2)
+        text, after = _trimmed(millions), f"M{symbol}"
+    elif abs(value) >= 10**4:
+        text, after = _trimmed(thousands), f"k{symbol}"
+    else:
+        text, after = format_number(value), symbol
+    return f"{text}\N{NO-BREAK SPACE}{after}" if after else text
+
+
+def _rounded(value, places):
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _trimmed(value):
+    """`1.50` -> `1,5`, `2.00` -> `2`: no trailing zero after the comma."""
+    value = value.normalize()
+    decimals = max(-value.as_tuple().exponent, 0)
+    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
 def format_rate(rate):
     """A delivery rate (a Decimal fraction) as a whole percentage, rounded half up:
     `0.75` -> `75 %`, `0.125` -> `13 %`."""

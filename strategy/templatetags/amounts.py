@@ -43,12 +43,6 @@ def unit_label(value):
 
 
 @register.filter
-def progress_value(rate):
-    """A rate as the value of a <progress max="1">, capped at 1, with a dot decimal."""
-    return f"{min(float(rate), 1.0):.4f}"
-
-
-@register.filter
 def fr_plural(count, forms="s"):
     """Django's `pluralize` with the French rule (singular below 2: `0 acteur`):
     {{ n }} acteur{{ n|fr_plural }}, {{ n|fr_plural:"engagement suivi,engagements suivis" }}."""
