@@ -2,7 +2,14 @@ from decimal import Decimal
 
 import pytest
 
-from strategy.units import AmountError, Unit, format_amount, format_rate, parse_amount
+from strategy.units import (
+    AmountError,
+    Unit,
+    format_amount,
+    format_rate,
+    format_short,
+    parse_amount,
+)
 
 NBSP = "\N{NO-BREAK SPACE}"
 
@@ -20,6 +27,34 @@ def test_rates_are_whole_percentages_or_a_dash():
     assert format_rate(Decimal("0.3560")) == f"36{NBSP}%"
     assert format_rate(Decimal("1.25")) == f"125{NBSP}%"
     assert format_rate(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "written"),
+    [
+        ("0", "euros", "0 €"),
+        ("750", "places", "750"),
+        ("9500", "euros", "9 500 €"),
+        ("1234.5", "euros", "1 234,50 €"),
+        ("10000", "euros", "10 k€"),
+        ("12500", "euros", "12,5 k€"),
+        ("250000", "euros", "250 k€"),
+        ("266442.78", "euros", "266,4 k€"),
+        ("999999", "euros", "1 M€"),  # not `1 000 k€`
+        ("1500000", "euros", "1,5 M€"),
+        ("1234567", "euros", "1,23 M€"),
+        ("100000000", "euros", "100 M€"),
+        ("3471", "places", "3 471"),
+        ("25000", "persons", "25 k"),
+        ("0.25", "places", "0,25"),
+    ],
+)
+def test_short_figures_for_charts_are_written_the_french_way(value, unit, written):
+    assert format_short(Decimal(value), unit) == written.replace(" ", NBSP)
+
+
+def test_a_short_figure_of_nothing_is_a_dash():
+    assert format_short(None, "euros") == "—"
 
 
 # Words after a figure agree with it: the unit's noun for one and for many, its gender
