@@ -20,6 +20,7 @@ PAGES = {
     "tableau-de-bord": "/",
     "tableau-de-bord-2021": "/?year=2021",
     "tableau-de-bord-filtre": "/?year=2020&territory=nord&issue=urgence-sociale",
+    "tableau-de-bord-nord-2021": "/?territory=nord&year=2021",  # over-delivered: 104 %
     "filtres-invalides": "/?year=abc&territory=999999",
     "enjeux": "/enjeux/",
     "enjeu": "/enjeux/urgence-sociale/",
@@ -220,6 +221,34 @@ def test_a_measure_chart_has_its_table_alternative(page, data):
     assert page.locator("svg[role=img]").count() == 1
     page.get_by_text("Données du graphique (tableau)").click()
     assert page.get_by_role("table", name="Réalisations validées par mois et cumul").is_visible()
+
+
+# Each chart text's size on screen: its font size times the SVG's scale (an SVG drawn
+# 360 units wide shrinks with the screen), and the height of its box.
+CHART_TEXT_SIZES = """() => [...document.querySelectorAll("svg.suivi-chart text")].map((text) => ({
+    text: text.textContent,
+    size: parseFloat(getComputedStyle(text).fontSize) * text.getScreenCTM().a,
+    height: text.getBoundingClientRect().height,
+}))"""
+
+
+@pytest.mark.parametrize(
+    "address", ["/?territory=nord&year=2021", "/mesures/places-hebergement-urgence/"]
+)
+def test_chart_text_is_at_least_11_px_on_a_phone(page, screenshot, data, address):
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.goto(address)
+    texts = page.evaluate(CHART_TEXT_SIZES)
+    assert len(texts) > 5
+    small = [t for t in texts if t["size"] < 11 or t["height"] < 11]
+    assert small == []
+    # Every value, tick and rate is inside the chart, none cut at its right edge.
+    cut = page.evaluate("""() => [...document.querySelectorAll("svg.suivi-chart")].flatMap(
+        (svg) => [...svg.querySelectorAll("text")].filter(
+            (t) => t.getBoundingClientRect().right > svg.getBoundingClientRect().right + 0.5
+        ).map((t) => t.textContent))""")
+    assert cut == []
+    screenshot(f"graphiques-{address.strip('/?').replace('/', '-').replace('&', '-')}-375")
 
 
 def test_every_page_the_accessibility_statement_names_is_checked_here():
