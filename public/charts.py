@@ -24,6 +24,7 @@ amount across the delivered bar, so a delivered bar running past it (over-delive
 and the rate (`103 %`) is written under the year.
 """
 
+import datetime
 from decimal import ROUND_CEILING, Decimal
 
 from strategy.units import Unit, format_amount, format_rate, format_short
@@ -179,11 +180,15 @@ def cumulative_line(months, unit):
     place, ticks = _axis(top_value, unit, 0, height)
     for tick in ticks:  # upwards from the baseline
         tick["at"] = _svg(baseline - float(tick["at"]))
-    slot = (WIDTH - LINE_LEFT - LINE_RIGHT) / max(len(months) - 1, 1)
-    points = [
-        (LINE_LEFT + index * slot, baseline - place(month["cumulative"]))
-        for index, month in enumerate(months)
-    ]
+    # Along time, not along the list: a month without validated delivery is not in
+    # `months` but still takes its room.
+    first = _month_number(months[0]["month"])
+    span = max(_month_number(months[-1]["month"]) - first, 1)
+
+    def along(month):
+        return LINE_LEFT + (_month_number(month) - first) / span * (WIDTH - LINE_LEFT - LINE_RIGHT)
+
+    points = [(along(month["month"]), baseline - place(month["cumulative"])) for month in months]
     last_x, last_y = points[-1]
     return {
         "unit": Unit(unit),
@@ -206,10 +211,32 @@ def cumulative_line(months, unit):
         "first": months[0]["month"],
         "last": months[-1]["month"],
         "single": len(months) == 1,
+        "januaries": _januaries(months, along),
         "label_y": baseline + 18,
         "months": months,
         "total": top_value,
     }
+
+
+def _month_number(day):
+    return day.year * 12 + day.month - 1
+
+
+def _januaries(months, along):
+    """Each January between the first and last months, where its label (`01/2021`, about
+    46 units wide, centred) fits between the others: the years along the time axis. The
+    first and last labels run from the ends, inwards, so a January keeps further away."""
+    room, edge_room = 9 * CHAR_WIDTH, 73
+    first, last = months[0]["month"], months[-1]["month"]
+    first_x, last_x = along(first), along(last)
+    januaries, previous = [], first_x
+    for year in range(first.year + 1, last.year + 1):
+        january = datetime.date(year, 1, 1)
+        x = along(january)
+        if x - previous >= (room if januaries else edge_room) and last_x - x >= edge_room:
+            januaries.append({"x": _svg(x), "month": january})
+            previous = x
+    return januaries
 
 
 # A progress bar (totals tables): 0 to 100 % fills the track, the target is a tick at

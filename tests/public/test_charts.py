@@ -198,6 +198,37 @@ def test_a_single_month_is_a_point_with_its_label_running_right():
     assert plain(chart["total_label"]) == "250 €"
 
 
+def month_rows(*dated):
+    cumulative, out = Decimal(0), []
+    for day, amount in dated:
+        cumulative += Decimal(amount)
+        out.append({"month": day, "amount": Decimal(amount), "cumulative": cumulative})
+    return out
+
+
+def test_months_are_placed_along_time_and_each_january_is_labelled():
+    date = datetime.date
+    chart = cumulative_line(
+        month_rows((date(2019, 1, 1), 10), (date(2019, 2, 1), 10), (date(2022, 12, 1), 10)),
+        "places",
+    )
+    xs = [float(point.split(",")[0]) for point in chart["points"].split()]
+    # February 2019 is one month of 47 after January 2019, not half way along the axis.
+    assert xs[1] - xs[0] == pytest.approx((xs[2] - xs[0]) / 47, abs=0.1)
+    # January 2022 is left out: its label would run into December 2022's.
+    januaries = [j["month"] for j in chart["januaries"]]
+    assert januaries == [date(2020, 1, 1), date(2021, 1, 1)]
+
+
+def test_januaries_too_close_to_another_label_are_left_out():
+    date = datetime.date
+    chart = cumulative_line(month_rows((date(2020, 12, 1), 1), (date(2030, 1, 1), 1)), "places")
+    shown = [j["month"].year for j in chart["januaries"]]
+    assert shown and 2021 not in shown and 2030 not in shown  # beside the first, the last
+    xs = [float(j["x"]) for j in chart["januaries"]]
+    assert all(b - a >= 60 for a, b in zip(xs, xs[1:], strict=False))
+
+
 def test_no_month_makes_no_line():
     assert cumulative_line([], "euros") is None
 
@@ -292,3 +323,9 @@ def test_charts_add_no_query_to_the_demo_pages(client, demo, address, queries):
     # The counts pinned with a few rows (test_public_pages.PINNED), here with the whole
     # demo: the charts are drawn from figures the page already has.
     assert count_queries(client, address) == queries
+
+
+def test_the_accessibility_statement_no_longer_says_charts_lack_an_axis(client, db):
+    page = text_of(client.get("/accessibilite/"))
+    assert "ni axe ni valeurs" not in page
+    assert "Les graphiques ont un axe gradué, leurs valeurs écrites" in page
