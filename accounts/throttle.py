@@ -133,6 +133,19 @@ def _count(key, window):
         return 0
 
 
+def over_rate(scope, identity):
+    """Counts one request of `identity` under THROTTLE_RATES[scope]: the seconds to wait
+    when it is over the rate, else None. Lets the request through if the cache is away."""
+    limit, window = settings.THROTTLE_RATES[scope]
+    key, retry_after = bucket(scope, identity, window)
+    try:
+        count = _count(key, window)
+    except Exception:
+        log.exception("Throttle counters unavailable")
+        return None
+    return retry_after if count > limit else None
+
+
 # The views throttled, by URL name, and what each counts: (scope, the POST field whose
 # value is counted, or None for the client address).
 THROTTLED_VIEWS = {

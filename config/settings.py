@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reports",
     "opendata",
     "accounts",
+    "api",
     # Data to load, and the commands that run and measure the service.
     "datasets",
     "operations",
@@ -182,7 +183,16 @@ THROTTLE_RATES = {
     "password_reset": (10, 60 * 60),
     "password_reset_email": (3, 60 * 60),
     "invitation": (10, 15 * 60),
+    # The read-only API (api/), per client address: API_RATE is `60/min`, `1000/hour`…
+    "api": None,
 }
+_API_RATE = env.str("API_RATE", default="60/min")
+try:
+    _count, _period = _API_RATE.split("/")
+    _seconds = {"s": 1, "sec": 1, "min": 60, "m": 60, "hour": 3600, "h": 3600, "day": 86400}
+    THROTTLE_RATES["api"] = (int(_count), _seconds[_period.strip()])
+except (ValueError, KeyError):
+    raise SystemExit(f"API_RATE: {_API_RATE!r} is not a rate like 60/min.") from None
 
 # Password reset links live one day; invitation links three (actors.invitations).
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60

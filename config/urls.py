@@ -17,6 +17,7 @@ urlpatterns = [
     path("comptes/", include("accounts.urls")),
     path("rapports/", include("reports.urls")),
     path("donnees/", include("opendata.urls")),
+    path("api/", include("api.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("operations.urls")),
 ]

@@ -18,6 +18,7 @@ PAGES = [
     ("Données personnelles", "/donnees-personnelles/"),
     ("Gestion des cookies", "/cookies/"),
     ("Plan du site", "/plan-du-site/"),
+    ("API publique", "/api/"),
 ]
 
 # The pages of text among them (the site's others have their own browser tests).
@@ -27,4 +28,5 @@ LEGAL = {
     "/donnees-personnelles/",
     "/cookies/",
     "/plan-du-site/",
+    "/api/",
 }

@@ -386,6 +386,9 @@ ROBOTS = "\n".join(
         "Disallow: /espace/",
         "Disallow: /comptes/",
         "Disallow: /rapports/",
+        # The API's JSON is for programs, and each request uses up an address's rate;
+        # its page, /api/, may be indexed.
+        "Disallow: /api/v1/",
         "",
     ]
 )

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from api import views
+
+urlpatterns = [
+    path("", views.index, name="api_index"),
+    path("v1/", views.api.urls),
+]
