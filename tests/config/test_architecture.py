@@ -10,7 +10,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 DOMAIN = {"strategy", "actors", "commitments"}
-SURFACES = {"public", "space", "reports", "accounts", "datasets", "operations"}
+SURFACES = {"public", "space", "reports", "accounts", "datasets", "operations", "api"}
 
 
 def modules():

@@ -1,6 +1,7 @@
 """Every figure means one thing: with the demo loaded and the same filters, the dashboard,
-the issue, measure and actor pages, the synthesis and engagements reports (public) and the
-admin's totals give the same planned and delivered per unit, to the cent.
+the issue, measure and actor pages, the synthesis and engagements reports (public), the
+admin's totals and the API's (/api/v1/totaux/, its measures and actors) give the same
+planned and delivered per unit, to the cent.
 
 `pytest -s tests/config/test_consistency.py` prints the table compared for each filter.
 """
@@ -16,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from actors.models import Actor
-from commitments.models import Commitment
+from commitments.models import Commitment, delivery_rate
 from reports.exports import UNITS
 from strategy.models import Issue, Measure, Territory
 from strategy.units import format_amount
@@ -119,6 +120,37 @@ def actor_pages(client, filters):
     return figures(rows)
 
 
+def api_totals(client, filters):
+    """The API's totals with the dashboard's filters; its rates are checked against the
+    one rule too."""
+    if "actor_kind" in filters:
+        return None
+    response = client.get("/api/v1/totaux/", filters)
+    assert response.status_code == 200, response.content
+    rows = response.json()["rows"]
+    for row in rows:
+        assert row["rate"] == str(delivery_rate(Decimal(row["planned"]), Decimal(row["delivered"])))
+    return figures(rows)
+
+
+def api_details(client, filters):
+    """The API's measures (filtered by issue) or actors (by kind), each with its totals."""
+    if set(filters) - {"issue", "actor_kind"} or not filters:
+        return None
+    if "issue" in filters:
+        listed = client.get("/api/v1/mesures/", {"issue": filters["issue"], "limit": 100})
+        address = "/api/v1/mesures/{}/"
+    else:
+        listed = client.get("/api/v1/acteurs/", {"kind": filters["actor_kind"], "limit": 100})
+        address = "/api/v1/acteurs/{}/"
+    page = listed.json()
+    assert page["next"] is None
+    rows = []
+    for item in page["results"]:
+        rows += client.get(address.format(item["slug"])).json()["totals"]
+    return figures(rows)
+
+
 def report(manager_client, name, filters):
     response = manager_client.get(
         reverse("reports:csv", args=[name]), {"dialect": "csv", "visibility": "public", **filters}
@@ -184,6 +216,8 @@ def test_every_place_gives_the_same_figures_for_the_same_filters(
         "rapport synthese (public)": synthesis(manager_client, filters),
         "rapport engagements (public, non annulés)": engagements(manager_client, filters),
         "administration": admin_totals(staff_client, filters),
+        "API, totaux": api_totals(Client(), filters),
+        "API, mesures ou acteurs": api_details(Client(), filters),
     }
     reference = expected(filters)
     assert reference, "the demo has figures for every filter"
