@@ -4,5 +4,6 @@ from api import views
 
 urlpatterns = [
     path("", views.index, name="api_index"),
+    path("v1/openapi.json", views.openapi_json, name="api_openapi"),
     path("v1/", views.api.urls),
 ]

@@ -17,7 +17,7 @@ never cached, as on the directory. Each client address is throttled (API_RATE).
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Query
@@ -52,7 +52,7 @@ api = NinjaAPI(
     "en chaînes décimales.",
     urls_namespace="api-v1",
     docs_url=None,
-    openapi_url="/openapi.json",
+    openapi_url=None,  # served by openapi_json() below: GET only, like every endpoint
     throttle=[AddressThrottle()],
 )
 
@@ -313,6 +313,12 @@ def _slugs(by, grouped):
     ids = {row[f"{by}_id"] for row in grouped}
     slugs = dict(model.objects.filter(pk__in=ids).values_list("pk", "slug"))
     return lambda row: slugs[row[f"{by}_id"]]
+
+
+@require_safe
+def openapi_json(request):
+    """The OpenAPI 3 description, generated from the schemas; the same for everyone."""
+    return JsonResponse(api.get_openapi_schema(), json_dumps_params={"ensure_ascii": False})
 
 
 @require_safe

@@ -210,7 +210,7 @@ def test_unknown_parameters_are_ignored(client):
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-@pytest.mark.parametrize("address", [*ENDPOINTS, "/engagements/1/"])
+@pytest.mark.parametrize("address", [*ENDPOINTS, "/engagements/1/", "/openapi.json"])
 def test_writes_are_refused(client, method, address):
     assert getattr(client, method)(f"{API}{address}").status_code == 405
 
@@ -251,6 +251,7 @@ def test_the_openapi_document_lists_every_path(client, db):
     for path in document["paths"].values():
         assert set(path) == {"get"}
     assert client.get(f"{API}/docs").status_code == 404  # no UI that would need a CDN
+    assert queries(client, "/openapi.json") == 0
 
 
 def test_the_api_page_documents_it(client, db):

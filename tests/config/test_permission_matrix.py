@@ -129,6 +129,18 @@ def project_urls(world):
         "opendata:index": ("/donnees/", everyone),
         "opendata:schema": ("/donnees/engagements.schema.json", everyone),
         "opendata:file": ("/donnees/realisations.csv", everyone),
+        # The read-only API answers everyone alike, signed in or not: what the public sees.
+        "api_index": ("/api/", everyone),
+        "api_openapi": ("/api/v1/openapi.json", everyone),
+        # django-ninja's root, which it needs to place its paths: nothing there.
+        "api-v1:api-root": ("/api/v1/", dict.fromkeys(ROLES, (404, 404))),
+        "api-v1:measure_list": ("/api/v1/mesures/", everyone),
+        "api-v1:measure_detail": ("/api/v1/mesures/places-hebergement-urgence/", everyone),
+        "api-v1:actor_list": ("/api/v1/acteurs/", everyone),
+        "api-v1:actor_detail": ("/api/v1/acteurs/diplp/", everyone),
+        "api-v1:commitment_list": ("/api/v1/engagements/", everyone),
+        "api-v1:commitment_detail": ("/api/v1/engagements/1/", everyone),
+        "api-v1:totals": ("/api/v1/totaux/", everyone),
         "space:home": ("/espace/", signed_in | dict.fromkeys(ROLES[1:], (200, 405))),
         "space:commitment": (f"/espace/engagements/{commitment.pk}/", owner_only),
         "space:correct_delivery": (f"/espace/realisations/{delivery.pk}/corriger/", owner_only),
