@@ -139,7 +139,10 @@ def project_urls(world):
         "api-v1:actor_list": ("/api/v1/acteurs/", everyone),
         "api-v1:actor_detail": ("/api/v1/acteurs/diplp/", everyone),
         "api-v1:commitment_list": ("/api/v1/engagements/", everyone),
-        "api-v1:commitment_detail": ("/api/v1/engagements/1/", everyone),
+        "api-v1:commitment_detail": (
+            f"/api/v1/engagements/{Commitment.objects.public().order_by('pk')[0].pk}/",
+            everyone,
+        ),
         "api-v1:totals": ("/api/v1/totaux/", everyone),
         "space:home": ("/espace/", signed_in | dict.fromkeys(ROLES[1:], (200, 405))),
         "space:commitment": (f"/espace/engagements/{commitment.pk}/", owner_only),
