@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Query
 from ninja.errors import HttpError, Throttled, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.throttling import BaseThrottle
 
 from accounts.throttle import client_address, over_rate
@@ -44,6 +45,12 @@ class AddressThrottle(BaseThrottle):
         return request.api_retry_after is None
 
 
+class FrenchJSONRenderer(JSONRenderer):
+    """UTF-8 as it is: « Hébergement », not « H\\u00e9bergement »."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="Suivi de la stratégie pauvreté — API publique",
     version="1",
@@ -54,6 +61,7 @@ api = NinjaAPI(
     docs_url=None,
     openapi_url=None,  # served by openapi_json() below: GET only, like every endpoint
     throttle=[AddressThrottle()],
+    renderer=FrenchJSONRenderer(),
 )
 
 BAD_REQUEST = {400: schemas.Error, 429: schemas.Error}

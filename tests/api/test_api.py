@@ -143,6 +143,11 @@ def test_a_measure_has_its_totals(client, seen):
     assert [m["slug"] for m in listed["results"]] == [measure.slug]
 
 
+def test_json_is_written_in_utf_8(client, seen):
+    body = client.get(f"{API}/engagements/", {"limit": 0}).content.decode()
+    assert "Paramètre « limit » : la valeur doit être au moins 1." in body
+
+
 def test_unknown_slugs_and_ids_are_404_in_french(client, db):
     for address in ["/mesures/nulle-part/", "/acteurs/personne/", "/engagements/99999/"]:
         assert get(client, address, status=404) == {"detail": "Ressource introuvable."}
