@@ -45,11 +45,16 @@ class Dataset:
     unique: tuple[str, ...] = ()
     primary_key: str = ""
     foreign_keys: tuple[tuple[str, str, str], ...] = ()
+    # The `id` column's meaning here, where nothing is re-imported.
+    id_meaning: str = ""
     exporter: Exporter = field(init=False, compare=False)
 
     def __post_init__(self):
         exporter = EXPORTERS[self.report].only(
-            self.columns, counts=self.description, selection=SELECTION
+            self.columns,
+            counts=self.description,
+            selection=SELECTION,
+            meanings={"id": self.id_meaning} if self.id_meaning else None,
         )
         object.__setattr__(self, "exporter", exporter)
 
@@ -150,6 +155,7 @@ DATASETS = {
             ),
             unique=("id",),
             primary_key="id",
+            id_meaning="Identifiant de l'engagement, le même d'une publication à l'autre.",
             foreign_keys=(("acteur_slug", "acteurs", "slug"),),
         ),
         Dataset(
@@ -218,6 +224,7 @@ DATASETS = {
             required=("id", "nom", "slug", "type_acteur", "secteur_public", "nombre_engagements"),
             unique=("id", "slug"),
             primary_key="id",
+            id_meaning="Identifiant de l'acteur, le même d'une publication à l'autre.",
         ),
         Dataset(
             name="totaux",

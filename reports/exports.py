@@ -3,6 +3,7 @@ exporters). export_writers.py turns the rows into CSV or XLSX; on PostgreSQL,
 export_sql.py has the database write the CSV lines of the larger reports."""
 
 import copy
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -273,15 +274,22 @@ class Exporter:
         from the same rows as the CSV (export_writers.json_chunks)."""
         return json_chunks(self.headers, self.rows(queryset))
 
-    def only(self, names, *, counts, selection):
+    def only(self, names, *, counts, selection, meanings=None):
         """This exporter with only the columns named, in its own order (the open data
         files keep the columns the public pages show); `counts` and `selection` say, in
-        the XLSX's « À propos » sheet, what its rows are and which rows it holds."""
-        unknown = set(names) - set(self.headers)
+        the XLSX's « À propos » sheet, what its rows are and which rows it holds;
+        `meanings` ({name: meaning}) rewords a column whose meaning speaks of the
+        reports (re-importing) where the file is not a report."""
+        meanings = meanings or {}
+        unknown = (set(names) | set(meanings)) - set(self.headers)
         if unknown:
             raise ValueError(f"Unknown columns of {self.name}: {', '.join(sorted(unknown))}")
         subset = copy.copy(self)
-        subset.columns = [column for column in self.columns if column.name in names]
+        subset.columns = [
+            _reworded(column, meanings.get(column.name))
+            for column in self.columns
+            if column.name in names
+        ]
         subset.counts, subset.selection = counts, selection
         return subset
 
@@ -748,6 +756,10 @@ class ActorsExporter(Exporter):
 
     def records(self, queryset):
         return self.ordered(queryset).values(*self.FIELDS).iterator(chunk_size=CHUNK)
+
+
+def _reworded(column, meaning):
+    return column if meaning is None else dataclasses.replace(column, meaning=meaning)
 
 
 def _commitment_count(visibility, scope=EVERYTHING):

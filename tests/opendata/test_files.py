@@ -13,6 +13,7 @@ from frictionless import Package, Resource, Schema, formats
 
 from opendata import files
 from opendata.datasets import DATASETS, FORMATS
+from reports.exports import EXPORTERS
 from strategy.units import Unit
 from tests.factories import DeliveryFactory, UserFactory
 from tests.opendata.conftest import make_public_rows
@@ -277,3 +278,20 @@ def test_the_xlsx_says_what_it_holds(client, public_rows):
     assert about["Contenu"] == DATASETS["engagements"].description
     assert about["taux_realisation"] == "Réalisé divisé par prévu ; vide si rien n'est prévu."
     assert "public" not in about
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_column_speaks_of_reimporting_where_nothing_is_reimported(client, db, name):
+    """The reports' `id` says « à garder pour réimporter le fichier »; open data says what
+    the identifier is to a reuser, in the schema and in the XLSX alike."""
+    schema = client.get(f"/donnees/{name}.schema.json").content.decode()
+    about = openpyxl.load_workbook(io.BytesIO(download(client, name, "xlsx")))["À propos"]
+    meanings = " ".join(str(value) for row in about.iter_rows(values_only=True) for value in row)
+    assert "réimporter" not in schema
+    assert "réimporter" not in meanings
+    assert "réimporter" in EXPORTERS["engagements"].columns[0].meaning  # the reports keep it
+
+
+def test_only_refuses_to_reword_a_column_it_lacks():
+    with pytest.raises(ValueError, match="inconnue"):
+        EXPORTERS["engagements"].only(["id"], counts="", selection="", meanings={"inconnue": "x"})
