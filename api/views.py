@@ -137,6 +137,30 @@ def _keys(values):
     return tuple(getattr(value, "pk", value) for value in values.values())
 
 
+# The page sizes whose pages are cached: the default and the largest. Any other size,
+# an offset that is not a multiple of it, or a page past the last one is computed each
+# time: a visitor cannot fill the cache by walking sizes and offsets.
+CACHED_LIMITS = (50, 100)
+
+
+def _page(name, queryset, to_row, page, *parts):
+    """One page of `queryset`'s rows, through the cache when it is a page the links walk."""
+
+    def compute():
+        return rows.page(queryset, to_row, page.limit, page.offset)
+
+    if page.limit not in CACHED_LIMITS or page.offset % page.limit:
+        return compute()
+    return cached(
+        name,
+        compute,
+        *parts,
+        page.limit,
+        page.offset,
+        keep=lambda data: page.offset == 0 or page.offset < data["count"],
+    )
+
+
 def _paged(request, data, page, canonical):
     """The page with its `next` and `previous` links, which keep the filters."""
 
@@ -161,13 +185,7 @@ def measure_list(request, filters: Query[schemas.IssueFilter], page: Query[schem
     measures = Measure.objects.select_related("issue")
     if issue is not None:
         measures = measures.filter(issue=issue)
-    data = cached(
-        "api-measures",
-        lambda: rows.page(measures, rows.measure, page.limit, page.offset),
-        getattr(issue, "pk", None),
-        page.limit,
-        page.offset,
-    )
+    data = _page("api-measures", measures, rows.measure, page, getattr(issue, "pk", None))
     return _paged(request, data, page, {"issue": getattr(issue, "slug", None)})
 
 
@@ -200,14 +218,11 @@ def actor_list(request, filters: Query[schemas.ActorFilters], page: Query[schema
         .select_related("territory")
     )
 
-    def compute():
-        return rows.page(actors, rows.actor, page.limit, page.offset)
-
     canonical = {**form.canonical, "q": form.values["search"]}
-    if form.values["search"]:
-        data = compute()  # each text typed would be an entry of its own
+    if form.values["search"]:  # each text typed would be an entry of its own
+        data = rows.page(actors, rows.actor, page.limit, page.offset)
     else:
-        data = cached("api-actors", compute, *_keys(form.values), page.limit, page.offset)
+        data = _page("api-actors", actors, rows.actor, page, *_keys(form.values))
     return _paged(request, data, page, canonical)
 
 
@@ -245,13 +260,7 @@ def commitment_list(
     les totaux), par ordre d'identifiant ; filtres des pages : `year`, `territory`, `issue`."""
     form = _public_filters(filters)
     commitments = Commitment.objects.public().filtered(**form.values).with_list_related_data()
-    data = cached(
-        "api-commitments",
-        lambda: rows.page(commitments, rows.commitment, page.limit, page.offset),
-        *_keys(form.values),
-        page.limit,
-        page.offset,
-    )
+    data = _page("api-commitments", commitments, rows.commitment, page, *_keys(form.values))
     return _paged(request, data, page, form.canonical)
 
 

@@ -50,13 +50,16 @@ def figures_version():
     return cache.get(VERSION_KEY) or _new_version()
 
 
-def cached(name, compute, *parts):
-    """compute() once per figures version and set of parts (filters, slugs…)."""
+def cached(name, compute, *parts, keep=None):
+    """compute() once per figures version and set of parts (filters, slugs…); with
+    `keep`, a value is stored only if keep(value) says so (a page past the last one is
+    answered, not stored)."""
     key = _key(name, *parts)
     version, value = _lookup(key)
     if value is None:
         value = compute()
-        cache.set(key, (version, value), TIMEOUT)
+        if keep is None or keep(value):
+            cache.set(key, (version, value), TIMEOUT)
     return value
 
 

@@ -381,3 +381,33 @@ def test_random_parameters_add_no_cache_entry(client, settings, db):
         get(client, "/acteurs/", {"q": f"recherche {n}"})  # a search is never stored
     assert before
     assert {key for key in stored_keys() - before if "throttle" not in key} == set()
+
+
+@pytest.mark.real_cache
+def test_walking_sizes_and_offsets_adds_no_cache_entry(client, settings, db):
+    """Only the pages the links walk at the default or largest size are stored: other
+    sizes, odd offsets and pages past the last one are answered, not stored."""
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "api": (1000, 60)}
+    load_forum()
+    cache.clear()
+    get(client, "/engagements/")
+    get(client, "/engagements/", {"limit": 100})
+    before = stored_keys()
+    for n in range(1, 11):
+        get(client, "/engagements/", {"limit": n + 1})
+        get(client, "/engagements/", {"offset": n})
+        past = get(client, "/engagements/", {"offset": 50 * (n + 10)})
+        assert past["results"] == []
+        get(client, "/acteurs/", {"limit": 100, "offset": 100 * (n + 10)})
+    assert {key for key in stored_keys() - before if "throttle" not in key} == set()
+
+
+@pytest.mark.real_cache
+def test_a_page_the_links_walk_is_stored(client, settings, db):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "api": (1000, 60)}
+    load_forum()
+    cache.clear()
+    get(client, "/engagements/")
+    before = stored_keys()
+    get(client, "/engagements/", {"limit": 100})
+    assert {key for key in stored_keys() - before if "throttle" not in key}
