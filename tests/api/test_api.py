@@ -218,7 +218,20 @@ def test_unknown_parameters_are_ignored(client):
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 @pytest.mark.parametrize("address", [*ENDPOINTS, "/engagements/1/", "/openapi.json"])
 def test_writes_are_refused(client, method, address):
-    assert getattr(client, method)(f"{API}{address}").status_code == 405
+    response = getattr(client, method)(f"{API}{address}")
+    assert response.status_code == 405
+    assert "GET" in response["Allow"]
+    if address != "/openapi.json":  # Django's own view, like the pages'
+        assert response.json() == {"detail": "L'API se lit seulement : méthode GET ou HEAD."}
+
+
+@pytest.mark.parametrize("address", [*ENDPOINTS, "/openapi.json"])
+def test_head_is_answered_as_the_pages_are(client, address):
+    load_forum()
+    head, got = client.head(f"{API}{address}"), client.get(f"{API}{address}")
+    assert head.status_code == got.status_code == 200
+    assert head["Content-Type"] == got["Content-Type"]
+    assert head.content == b""
 
 
 def test_pages_walk_every_row_once(client, db):
