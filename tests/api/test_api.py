@@ -154,6 +154,12 @@ def test_unknown_slugs_and_ids_are_404_in_french(client, db):
     get(client, "/engagements/99999999999999999999/", status=404)
 
 
+@pytest.mark.parametrize("address", ["/mesures/x%00y/", "/acteurs/x%00y/", "/acteurs/a%20b/"])
+def test_a_slug_the_pages_would_refuse_is_404_not_500(client, db, address):
+    """Ninja's path parameters accept anything; a NUL reaching PostgreSQL raised a 500."""
+    assert client.get(f"{API}{address}").status_code == 404
+
+
 def test_the_filters_are_the_pages(client):
     load_forum()
     euros_2019 = get(client, "/totaux/", {"year": 2019})["rows"]
@@ -256,7 +262,10 @@ def test_links_keep_the_filters(client):
 
 
 def test_the_openapi_document_lists_every_path(client, db):
-    document = json.loads(client.get(f"{API}/openapi.json").content)
+    response = client.get(f"{API}/openapi.json")
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "public, max-age=3600"
+    document = json.loads(response.content)
     assert document["openapi"].startswith("3.")
     assert set(document["paths"]) == {
         f"{API}{path}"
