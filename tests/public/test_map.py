@@ -208,7 +208,10 @@ def test_the_issue_map_says_what_the_issue_per_territory_table_says(client, demo
             )
         else:
             assert "aucun engagement chiffré" in links[name][1]
-    assert "Prévu et réalisé par département" in page
+    # The figures' table is the page's own per-territory table, not a second copy.
+    assert "Prévu et réalisé par département" not in page
+    assert f'href="#territoires-{unit}"' in response.content.decode()
+    assert f'id="territoires-{unit}"' in response.content.decode()
 
 
 def test_the_unit_switch_redraws_the_map_and_its_table(client, demo):
