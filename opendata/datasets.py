@@ -45,8 +45,8 @@ class Dataset:
     unique: tuple[str, ...] = ()
     primary_key: str = ""
     foreign_keys: tuple[tuple[str, str, str], ...] = ()
-    # The `id` column's meaning here, where nothing is re-imported.
-    id_meaning: str = ""
+    # Meanings reworded here, where nothing is imported ({column: meaning}).
+    meanings: tuple[tuple[str, str], ...] = ()
     exporter: Exporter = field(init=False, compare=False)
 
     def __post_init__(self):
@@ -54,7 +54,7 @@ class Dataset:
             self.columns,
             counts=self.description,
             selection=SELECTION,
-            meanings={"id": self.id_meaning} if self.id_meaning else None,
+            meanings=dict(self.meanings),
         )
         object.__setattr__(self, "exporter", exporter)
 
@@ -105,6 +105,10 @@ class Dataset:
 
 
 PUBLIC_FILTERS = ReportFilters(visibility=PUBLIC)
+ACTOR_SLUG = (
+    "Identifiant court de l'acteur, celui de l'adresse de sa page (/acteurs/<slug>/) ; "
+    "le même d'une publication à l'autre."
+)
 SELECTION = "Données ouvertes : ce que montrent les pages publiques"
 
 DATASETS = {
@@ -155,7 +159,10 @@ DATASETS = {
             ),
             unique=("id",),
             primary_key="id",
-            id_meaning="Identifiant de l'engagement, le même d'une publication à l'autre.",
+            meanings=(
+                ("id", "Identifiant de l'engagement, le même d'une publication à l'autre."),
+                ("acteur_slug", ACTOR_SLUG),
+            ),
             foreign_keys=(("acteur_slug", "acteurs", "slug"),),
         ),
         Dataset(
@@ -224,7 +231,10 @@ DATASETS = {
             required=("id", "nom", "slug", "type_acteur", "secteur_public", "nombre_engagements"),
             unique=("id", "slug"),
             primary_key="id",
-            id_meaning="Identifiant de l'acteur, le même d'une publication à l'autre.",
+            meanings=(
+                ("id", "Identifiant de l'acteur, le même d'une publication à l'autre."),
+                ("slug", ACTOR_SLUG),
+            ),
         ),
         Dataset(
             name="totaux",

@@ -6,6 +6,7 @@ it again; files of older versions are deleted once a newer one is written."""
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -91,9 +92,14 @@ def _write(name, extension, path):
         raise
 
 
+# A figures version's folder (public.cache: uuid4().hex); nothing else is ever deleted,
+# whatever else OPENDATA_ROOT holds.
+VERSION_FOLDER = re.compile(r"[0-9a-f]{32}")
+
+
 def _delete_older(version):
     for folder in root().iterdir():
-        if folder.is_dir() and folder.name != version:
+        if folder.is_dir() and folder.name != version and VERSION_FOLDER.fullmatch(folder.name):
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -227,6 +227,8 @@ class TestBuiltOncePerFiguresVersion:
         before = client.get("/donnees/realisations.csv")
         old = b"".join(before.streaming_content)
         old_folder = files.root() / files.figures_version()
+        # What else the folder holds is never deleted, only older versions' folders.
+        (files.root() / "autre-chose").mkdir()
         delivery = DeliveryFactory(commitment=public_rows[1], amount=Decimal("4321.09"))
         with on_commit():
             delivery.validate(by=UserFactory(username="agent"))
@@ -236,6 +238,7 @@ class TestBuiltOncePerFiguresVersion:
         new = b"".join(after.streaming_content)
         assert b"4321.09" in new and b"4321.09" not in old
         assert not old_folder.exists()  # the older version's files are deleted
+        assert (files.root() / "autre-chose").is_dir()
 
 
 @pytest.mark.real_cache
@@ -281,14 +284,15 @@ def test_the_xlsx_says_what_it_holds(client, public_rows):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_no_column_speaks_of_reimporting_where_nothing_is_reimported(client, db, name):
+def test_no_column_speaks_of_importing_where_nothing_is_imported(client, db, name):
     """The reports' `id` says « à garder pour réimporter le fichier »; open data says what
     the identifier is to a reuser, in the schema and in the XLSX alike."""
     schema = client.get(f"/donnees/{name}.schema.json").content.decode()
     about = openpyxl.load_workbook(io.BytesIO(download(client, name, "xlsx")))["À propos"]
     meanings = " ".join(str(value) for row in about.iter_rows(values_only=True) for value in row)
-    assert "réimporter" not in schema
-    assert "réimporter" not in meanings
+    for words in ("réimporter", "import"):
+        assert words not in schema
+        assert words not in meanings
     assert "réimporter" in EXPORTERS["engagements"].columns[0].meaning  # the reports keep it
 
 
