@@ -270,3 +270,27 @@ DATASETS = {
         ),
     )
 }
+
+
+def package():
+    """The four CSV files as one Data Package (frictionless's Data Package spec): their
+    schemas together, so that a reuser's validator checks the foreign keys between them.
+    The paths are relative to the descriptor's own address, /donnees/."""
+    return {
+        "name": "suivi-strategie-pauvrete-hauts-de-france",
+        "title": "Suivi de la stratégie pauvreté en Hauts-de-France",
+        "licenses": [{"name": "etalab-2.0", "path": LICENCE_URL, "title": LICENCE}],
+        "resources": [
+            {
+                "name": dataset.name,
+                "title": dataset.title,
+                "description": dataset.description,
+                "path": f"{dataset.name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": dataset.schema(),
+            }
+            for dataset in DATASETS.values()
+        ],
+    }

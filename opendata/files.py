@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 
-from opendata.datasets import DATASETS
+from opendata.datasets import DATASETS, package
 from public.cache import figures_version
 
 LOCK_SECONDS = 10 * 60
@@ -101,6 +101,11 @@ def _delete_older(version):
     for folder in root().iterdir():
         if folder.is_dir() and folder.name != version and VERSION_FOLDER.fullmatch(folder.name):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def package_bytes():
+    """The Data Package descriptor of the CSV files (made from the columns, no query)."""
+    return json.dumps(package(), ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def schema_bytes(name):

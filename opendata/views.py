@@ -118,3 +118,16 @@ def schema(request, name):
     """The dataset's Table Schema: made from its columns, it changes only with the code."""
     response = HttpResponse(files.schema_bytes(name), content_type="application/json")
     return _cached_publicly(response)
+
+
+def _package_etag(request):
+    return hashlib.sha256(files.package_bytes()).hexdigest()[:32]
+
+
+@require_safe
+@condition(etag_func=_package_etag)
+def datapackage(request):
+    """The four CSV files as one Data Package, with their schemas: a validator checks the
+    keys between them (a file's own schema names the others it refers to)."""
+    response = HttpResponse(files.package_bytes(), content_type="application/json")
+    return _cached_publicly(response)

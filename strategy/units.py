@@ -109,7 +109,7 @@ def format_amount(value, unit, participle=None):
 
 def format_short(value, unit):
     """A figure where room is short (a chart's axis and bars), the French way: `0`,
-    `750`, `9 500 €`, `250 k€`, `12,5 k€`, `1,5 M€`, `1 200 places`, `25 k` (places).
+    `750`, `9 500 €`, `250 k€`, `12,5 k€`, `1,5 M€`; for places, `1 200` and `25 k`.
 
     Thousands from 10 000 (one decimal at most), millions from 1 000 000 (two at most);
     the exact figure stays in the table beside the chart. Euros take their symbol, other

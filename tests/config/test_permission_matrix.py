@@ -127,6 +127,7 @@ def project_urls(world):
         "favicon_ico": ("/favicon.ico", everyone),
         # Open data: public files, the same for everyone.
         "opendata:index": ("/donnees/", everyone),
+        "opendata:datapackage": ("/donnees/datapackage.json", everyone),
         "opendata:schema": ("/donnees/engagements.schema.json", everyone),
         "opendata:file": ("/donnees/realisations.csv", everyone),
         # The read-only API answers everyone alike, signed in or not: what the public sees.

@@ -299,3 +299,41 @@ def test_no_column_speaks_of_importing_where_nothing_is_imported(client, db, nam
 def test_only_refuses_to_reword_a_column_it_lacks():
     with pytest.raises(ValueError, match="inconnue"):
         EXPORTERS["engagements"].only(["id"], counts="", selection="", meanings={"inconnue": "x"})
+
+
+def test_the_data_package_validates_the_csv_files_as_a_reuser_would(
+    client, tmp_path, secrets, cancelled
+):
+    """datapackage.json beside the four CSV files, as a reuser saves them: frictionless
+    validates them together, foreign keys included, from the descriptor alone."""
+    response = client.get("/donnees/datapackage.json")
+    assert response["Content-Type"] == "application/json"
+    descriptor = json.loads(response.content)
+    assert [r["name"] for r in descriptor["resources"]] == NAMES
+    for resource in descriptor["resources"]:
+        served = client.get(f"/donnees/{resource['name']}.schema.json").content
+        assert resource["schema"] == json.loads(served)
+        (tmp_path / resource["path"]).write_bytes(download(client, resource["name"], "csv"))
+    (tmp_path / "datapackage.json").write_bytes(response.content)
+    report = Package(str(tmp_path / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "note"])
+    assert [task.stats["rows"] for task in report.tasks] == [
+        DATASETS[name].count() for name in NAMES
+    ]
+
+
+def test_the_data_package_refuses_a_broken_link(client, tmp_path, public_rows):
+    descriptor = json.loads(client.get("/donnees/datapackage.json").content)
+    for resource in descriptor["resources"]:
+        (tmp_path / resource["path"]).write_bytes(download(client, resource["name"], "csv"))
+    actors = (tmp_path / "acteurs.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "acteurs.csv").write_text(actors[0] + "\n", encoding="utf-8")  # no actor
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    report = Package(str(tmp_path / "datapackage.json")).validate()
+    assert not report.valid
+    assert "foreign-key" in {error.type for task in report.tasks for error in task.errors}
+
+
+def test_the_data_package_costs_no_query(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get("/donnees/datapackage.json").status_code == 200
