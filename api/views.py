@@ -31,7 +31,7 @@ from accounts.throttle import client_address, over_rate
 from actors.models import Actor
 from api import rows, schemas
 from commitments.models import Commitment, Delivery
-from public.cache import cached
+from public.cache import cached, filter_keys
 from public.forms import ActorFilterForm, PublicFilterForm
 from strategy.models import Issue, Measure, Territory
 
@@ -135,10 +135,6 @@ def _public_filters(params, *, with_issue=True, years=None):
     return form
 
 
-def _keys(values):
-    return tuple(getattr(value, "pk", value) for value in values.values())
-
-
 # The page sizes whose pages are cached: the default and the largest. Any other size,
 # an offset that is not a multiple of it, or a page past the last one is computed each
 # time: a visitor cannot fill the cache by walking sizes and offsets.
@@ -226,7 +222,7 @@ def actor_list(request, filters: Query[schemas.ActorFilters], page: Query[schema
     if form.values["search"]:  # each text typed would be an entry of its own
         data = rows.page(actors, rows.actor, page.limit, page.offset)
     else:
-        data = _page("api-actors", actors, rows.actor, page, *_keys(form.values))
+        data = _page("api-actors", actors, rows.actor, page, *filter_keys(form.values))
     return _paged(request, data, page, canonical)
 
 
@@ -266,7 +262,7 @@ def commitment_list(
     les totaux), par ordre d'identifiant ; filtres des pages : `year`, `territory`, `issue`."""
     form = _public_filters(filters)
     commitments = Commitment.objects.public().filtered(**form.values).with_list_related_data()
-    data = _page("api-commitments", commitments, rows.commitment, page, *_keys(form.values))
+    data = _page("api-commitments", commitments, rows.commitment, page, *filter_keys(form.values))
     return _paged(request, data, page, form.canonical)
 
 
@@ -322,7 +318,7 @@ def totals(request, filters: Query[schemas.PublicFilters], par: str | None = Non
             "rows": [rows.totals_row(row, names(row)) for row in grouped],
         }
 
-    return cached("api-totals", compute, *_keys(form.values), by)
+    return cached("api-totals", compute, *filter_keys(form.values), by)
 
 
 def _slugs(by, grouped):

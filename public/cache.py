@@ -50,6 +50,11 @@ def figures_version():
     return cache.get(VERSION_KEY) or _new_version()
 
 
+def filter_keys(values):
+    """Filters ({name: value or model instance}) as plain values, for cache keys."""
+    return tuple(getattr(value, "pk", value) for value in values.values())
+
+
 def cached(name, compute, *parts, keep=None):
     """compute() once per figures version and set of parts (filters, slugs…); with
     `keep`, a value is stored only if keep(value) says so (a page past the last one is

@@ -18,7 +18,7 @@ from actors.invitations import INVITATION_DAYS
 from actors.models import Actor
 from commitments.models import Commitment, Delivery, area_tables, rows_by
 from public import audit, maps
-from public.cache import cached, cached_public_page, canonical
+from public.cache import cached, cached_public_page, canonical, filter_keys
 from public.charts import cumulative_line, year_bars
 from public.forms import ActorFilterForm, PublicFilterForm
 from public.pagination import get_page
@@ -33,11 +33,6 @@ CANCELLED_SHOWN = 50
 def _page_number(page):
     """The page as its canonical parameter: none for the first."""
     return page.number if page.number > 1 else None
-
-
-def _keys(values):
-    """The filters as plain values, for cache keys."""
-    return tuple(getattr(value, "pk", value) for value in values.values())
 
 
 def _departement_map(request, tables, filters, address):
@@ -77,7 +72,7 @@ def home(request):
                 commitments=Count("pk"), actors=Count("actor", distinct=True)
             ),
         },
-        *_keys(filters.values),
+        *filter_keys(filters.values),
     )
     by_issue = rows_by(figures["by_issue"], "issue_id")
     charts = year_bars(figures["by_year"], key="issue_id")
@@ -149,7 +144,7 @@ def issue_detail(request, slug):
             .validated_on(),
         },
         issue.pk,
-        *_keys(filters.values),
+        *filter_keys(filters.values),
     )
     by_measure = rows_by(figures["by_measure"], "measure_id")
     measures = list(issue.measures.all())
