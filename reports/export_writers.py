@@ -61,7 +61,9 @@ class _Echo:
         return value
 
 
-def _cell_for_csv(value, dialect):
+def _cell_for_csv(value, dialect, zone):
+    """Any value as a CSV cell, by its type: the writer's fallback where no column kinds
+    are given (the exporters give them, and get one formatter per column instead)."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -70,11 +72,8 @@ def _cell_for_csv(value, dialect):
         return "oui" if value else "non"
     if isinstance(value, Decimal):
         return excel_number(value) if dialect == "excel" else format(value, "f")
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value)
-        return value.strftime("%d/%m/%Y %H:%M") if dialect == "excel" else value.isoformat()
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y") if dialect == "excel" else value.isoformat()
+        return _date_formatter(dialect, zone)(value)
     return str(value)
 
 
@@ -93,19 +92,63 @@ def excel_rate(value):
     return f"{format(rate_percent(value), 'f')}\N{NO-BREAK SPACE}%"
 
 
-def _csv_formatter(kind, dialect):
+def _text_cell(value):
+    return defuse(value) if value else ("" if value is None else value)
+
+
+def _number_cell(value):
+    if value is None:
+        return ""
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def _excel_number_cell(value):
+    if value is None:
+        return ""
+    return excel_number(value) if isinstance(value, Decimal) else str(value)
+
+
+def _date_formatter(dialect, zone):
+    """Dates and times as export_sql.DateCell writes them: a time in `zone` (resolved once
+    per export, not per cell as timezone.localtime would), then dd/mm/yyyy [hh:mm] in
+    excel, ISO in csv. Days repeat from row to row: each is written once."""
+    excel = dialect == "excel"
+    days = {}
+
+    def format_(value):
+        if value is None:
+            return ""
+        if isinstance(value, datetime.datetime):
+            local = value.astimezone(zone)
+            if excel:
+                return (
+                    f"{local.day:02d}/{local.month:02d}/{local.year} "
+                    f"{local.hour:02d}:{local.minute:02d}"
+                )
+            return local.isoformat()
+        written = days.get(value)
+        if written is None:
+            if len(days) > 10_000:  # a bounded memo, whatever the rows hold
+                days.clear()
+            written = days[value] = (
+                f"{value.day:02d}/{value.month:02d}/{value.year}" if excel else value.isoformat()
+            )
+        return written
+
+    return format_
+
+
+def _csv_formatter(kind, dialect, zone):
     """One function per column, chosen once, rather than a chain of tests per cell."""
     if kind == TEXT:
-        return lambda value: defuse(value) if value else ("" if value is None else value)
+        return _text_cell
     if kind == RATE and dialect == "excel":
         return excel_rate
-    if kind in FIGURES and dialect == "csv":
-        return lambda value: (
-            ""
-            if value is None
-            else (format(value, "f") if isinstance(value, Decimal) else str(value))
-        )
-    return lambda value: _cell_for_csv(value, dialect)
+    if kind in FIGURES:
+        return _excel_number_cell if dialect == "excel" else _number_cell
+    if kind == DATE:
+        return _date_formatter(dialect, zone)
+    return lambda value: _cell_for_csv(value, dialect, zone)
 
 
 def _writer(dialect):
@@ -131,20 +174,24 @@ def csv_chunks(headers, rows, dialect="excel", kinds=None):
     """Text chunks of the CSV file, a few hundred rows at a time (constant memory).
 
     excel: `;`, decimal comma, dd/mm/yyyy, with a BOM so that French Excel reads UTF-8;
-    csv: RFC 4180 (`,`, CRLF), decimal point, ISO dates, no BOM.
+    csv: RFC 4180 (`,`, CRLF), decimal point, ISO dates, no BOM. Times are written in
+    the time zone current when this is called (the request's), not when it is read.
     """
     writer = _writer(dialect)
-    yield csv_header(headers, dialect)
-    lines = []
+    zone = timezone.get_current_timezone()
     if kinds is None:
-        formatters = [lambda value: _cell_for_csv(value, dialect)] * len(headers)
+        formatters = [lambda value: _cell_for_csv(value, dialect, zone)] * len(headers)
     else:
-        formatters = [_csv_formatter(kind, dialect) for kind in kinds]
+        formatters = [_csv_formatter(kind, dialect, zone) for kind in kinds]
+    return _csv_lines(writer, csv_header(headers, dialect), rows, formatters)
+
+
+def _csv_lines(writer, header, rows, formatters):
+    yield header
+    writerow, lines = writer.writerow, []
     for row in rows:
         lines.append(
-            writer.writerow(
-                [format_(value) for format_, value in zip(formatters, row, strict=True)]
-            )
+            writerow([format_(value) for format_, value in zip(formatters, row, strict=True)])
         )
         if len(lines) >= ROWS_PER_CHUNK:
             yield "".join(lines)
