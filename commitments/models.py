@@ -166,6 +166,19 @@ class CommitmentQuerySet(models.QuerySet):
         `territory_id`, `year`, `is_public`), `unit`, `planned`, `delivered`, `rate`,
         `count`.
         """
+        return [
+            {
+                **row,
+                "planned": _as_amount(row["planned"]),
+                "delivered": _as_amount(row["delivered"]),
+                "rate": delivery_rate(row["planned"], row["delivered"]),
+            }
+            for row in self.grouped_totals(*by)
+        ]
+
+    def grouped_totals(self, *by: str):
+        """totals()' query, before the amounts are rounded and the rates computed: the
+        rows the database sums (benchmarks copy them as they are)."""
         unknown = set(by) - GROUPINGS.keys()
         if unknown:
             raise ValueError(f"Unknown grouping: {', '.join(sorted(unknown))}")
@@ -177,7 +190,7 @@ class CommitmentQuerySet(models.QuerySet):
             for alias, path in zip(aliases, paths, strict=True)
             if alias != path
         }
-        rows = (
+        return (
             self.counted()
             .order_by()
             .values(*plain, **renamed, unit=models.F("measure__unit"))
@@ -188,15 +201,6 @@ class CommitmentQuerySet(models.QuerySet):
             )
             .order_by(*aliases, "unit")
         )
-        return [
-            {
-                **row,
-                "planned": _as_amount(row["planned"]),
-                "delivered": _as_amount(row["delivered"]),
-                "rate": delivery_rate(row["planned"], row["delivered"]),
-            }
-            for row in rows
-        ]
 
     def totals_by_area(self, *, scope=None, territories=None) -> list[dict]:
         """The totals broken down by territory, one table per unit: see area_tables().

@@ -14,7 +14,8 @@ import tempfile
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Expression, TextField
+from django.db.models import DateTimeField, Expression, TextField
+from django.utils import timezone
 
 from reports.export_writers import DELIMITERS, FORMULA_STARTS
 
@@ -107,6 +108,43 @@ class RateCell(_Cell):
             # chr(37), "%": a percent sign in the SQL text would be read as a parameter.
             return f"COALESCE({percent} || {_literal(chr(0xA0))} || chr(37), '')"
         return "COALESCE({x}, '')"
+
+
+class DateCell(_Cell):
+    """A date as export_writers writes it: dd/mm/yyyy in excel, ISO in csv. A time is
+    first converted to the current time zone, as the Python writer does (`AT TIME ZONE`,
+    daylight saving included), then dd/mm/yyyy hh:mm in excel, or as Python's
+    isoformat() in csv: microseconds only when there are some, and the zone's offset."""
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.expression)
+        field = self.expression.output_field
+        if not isinstance(field, DateTimeField):
+            template = (
+                "to_char({x}, 'DD/MM/YYYY')"
+                if self.dialect == "excel"
+                else "to_char({x}, 'YYYY-MM-DD')"
+            )
+        else:
+            zone = _literal(timezone.get_current_timezone_name())
+            local = f"({{x}} AT TIME ZONE {zone})"
+            if self.dialect == "excel":
+                template = f"to_char({local}, 'DD/MM/YYYY HH24:MI')"
+            else:
+                offset = f"({local} - ({{x}} AT TIME ZONE 'UTC'))"
+                sign = f"CASE WHEN {offset} < interval '0' THEN '-' ELSE '+' END"
+                template = (
+                    f"""to_char({local}, 'YYYY-MM-DD"T"HH24:MI:SS')"""
+                    f" || CASE WHEN to_char({local}, 'US') = '000000' THEN ''"
+                    f" ELSE '.' || to_char({local}, 'US') END"
+                    f" || {sign} || to_char(abs_offset, 'HH24:MI')"
+                )
+                template = template.replace(
+                    "abs_offset",
+                    f"CASE WHEN {offset} < interval '0' THEN -{offset} ELSE {offset} END",
+                )
+        template = f"COALESCE({template}, '')"
+        return template.replace("{x}", f"({sql})"), list(params) * template.count("{x}")
 
 
 class Line(Expression):

@@ -1,20 +1,24 @@
-"""On PostgreSQL the database writes engagements.csv itself (reports/export_sql.py):
-the very same text as the Python writer, on awkward data and on generated data."""
+"""On PostgreSQL the database writes engagements.csv, realisations.csv and acteurs.csv
+itself (reports/export_sql.py): the very same text as the Python writer, on awkward data
+and on generated data."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
 import pytest
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commitments.models import Commitment
+from actors.scopes import EVERYTHING
+from commitments.models import Commitment, Delivery
 from reports.export_writers import DIALECTS, csv_chunks
 from reports.exports import EXPORTERS, Rate, ReportFilters
-from tests.factories import ActorFactory, CommitmentFactory
+from tests.factories import ActorFactory, CommitmentFactory, DeliveryFactory, UserFactory
 from tests.helpers import database_away, postgresql_only
 
 ENGAGEMENTS = EXPORTERS["engagements"]
@@ -55,14 +59,14 @@ AMOUNTS = [
 ]
 
 
-def python_csv(queryset, dialect):
-    rows = ENGAGEMENTS.rows(queryset)
-    return "".join(csv_chunks(ENGAGEMENTS.headers, rows, dialect, kinds=ENGAGEMENTS.kinds))
+def python_csv(queryset, dialect, exporter=ENGAGEMENTS):
+    rows = exporter.rows(queryset)
+    return "".join(csv_chunks(exporter.headers, rows, dialect, kinds=exporter.kinds))
 
 
-def database_csv(queryset, dialect):
+def database_csv(queryset, dialect, exporter=ENGAGEMENTS):
     with CaptureQueriesContext(connection) as queries:
-        text = "".join(ENGAGEMENTS.csv_chunks(queryset, dialect))
+        text = "".join(exporter.csv_chunks(queryset, dialect))
     assert [q["sql"][:6] for q in queries] == ["COPY ("]  # one statement, COPY
     return text
 
@@ -163,18 +167,124 @@ def test_rates_round_half_up_on_every_database():
 
 
 @pytest.mark.django_db
-def test_other_reports_and_sqlite_keep_the_python_writer(awkward):
-    deliveries = EXPORTERS["realisations"]  # dates and times: formatted by Python
-    queryset = deliveries.queryset(ReportFilters())
-    with CaptureQueriesContext(connection) as queries:
-        "".join(deliveries.csv_chunks(queryset, "csv"))
-    assert not any(q["sql"].startswith("COPY") for q in queries)
-    assert ENGAGEMENTS.sql_lines and not deliveries.sql_lines
-    assert ENGAGEMENTS.columns[10].sql_cell("csv") is not None
-    date = next(column for column in deliveries.columns if column.name == "date")
-    assert date.sql_cell("csv") is None  # the delivery's date
+def test_synthese_and_sqlite_keep_the_python_writer(awkward):
+    summary = EXPORTERS["synthese"]  # sorted and completed in Python (positions, areas)
+    for exporter in (summary, DELIVERIES) if connection.vendor == "sqlite" else (summary,):
+        with CaptureQueriesContext(connection) as queries:
+            "".join(exporter.csv_chunks(exporter.queryset(ReportFilters()), "csv"))
+        assert not any(q["sql"].startswith("COPY") for q in queries)
+    assert ENGAGEMENTS.sql_lines and DELIVERIES.sql_lines and ACTORS.sql_lines
+    assert not summary.sql_lines
+    for exporter in (ENGAGEMENTS, DELIVERIES, ACTORS):  # one definition, both writers
+        assert all(column.sql_cell(dialect) for column in exporter.columns for dialect in DIALECTS)
 
 
 def test_an_unknown_dialect_is_refused():
     with pytest.raises(ValueError):
         ENGAGEMENTS.csv_chunks(Commitment.objects.none(), "tsv")
+
+
+DELIVERIES, ACTORS = EXPORTERS["realisations"], EXPORTERS["acteurs"]
+UTC = datetime.UTC
+# Times around the changes of hour in Paris (the same wall-clock time twice in October),
+# with and without microseconds; None: not reviewed yet.
+TIMES = [
+    datetime.datetime(2021, 3, 28, 0, 59, 59, tzinfo=UTC),
+    datetime.datetime(2021, 3, 28, 1, 0, 0, 123456, tzinfo=UTC),
+    datetime.datetime(2021, 10, 31, 0, 30, tzinfo=UTC),
+    datetime.datetime(2021, 10, 31, 1, 30, 0, 1, tzinfo=UTC),
+    datetime.datetime(2020, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),  # New Year in Paris
+    None,
+]
+DELIVERY_AMOUNTS = [Decimal("0.01"), Decimal("1234.50"), Decimal(3000), Decimal("9999999999999.99")]
+
+
+@pytest.fixture
+def awkward_deliveries(awkward):
+    statuses = [status for status, _ in Delivery.Status.choices]
+    commitments = list(Commitment.objects.order_by("pk"))
+    for index, text in enumerate(AWKWARD):
+        status = statuses[index % len(statuses)]
+        DeliveryFactory(
+            commitment=commitments[index % len(commitments)],
+            date=datetime.date(2020, 1, 1) + datetime.timedelta(days=97 * index),
+            amount=DELIVERY_AMOUNTS[index % len(DELIVERY_AMOUNTS)],
+            status=status,
+            comment=text,
+            reported_by=UserFactory(username=f"{text[:100]} n°{index}") if index % 3 else None,
+            reported_at=TIMES[index % (len(TIMES) - 1)],
+            reviewed_by=UserFactory(username="agent ; « revue »") if index % 2 else None,
+            reviewed_at=TIMES[index % len(TIMES)],
+            return_reason=AWKWARD[-1 - index] or "motif" if status == "returned" else "",
+        )
+    ActorFactory(name="=acteur sans territoire", territory=None, siret="", website="")
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("exporter", [DELIVERIES, ACTORS], ids=lambda e: e.name)
+def test_the_database_writes_every_moved_report_as_python_does(
+    awkward_deliveries, exporter, dialect
+):
+    queryset = exporter.queryset(ReportFilters())
+    written = database_csv(queryset, dialect, exporter)
+    assert written == python_csv(queryset, dialect, exporter)
+    assert written.count("\n") > (len(AWKWARD) if exporter is DELIVERIES else 2)
+    assert "'=SOMME(A1:A9)" in written or "'=acteur sans territoire" in written
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_times_are_written_in_paris_time_by_the_database(awkward_deliveries):
+    queryset = DELIVERIES.queryset(ReportFilters())
+    excel, standard = (database_csv(queryset, dialect, DELIVERIES) for dialect in DIALECTS)
+    # 00:59:59 UTC is still winter time, 01:00 UTC already summer time.
+    assert ";28/03/2021 01:59;" in excel and ";28/03/2021 03:00;" in excel
+    assert ",2021-03-28T01:59:59+01:00," in standard
+    assert ",2021-03-28T03:00:00.123456+02:00," in standard
+    # 02:30 twice on 31 October, first in summer time then in winter time.
+    assert ",2021-10-31T02:30:00+02:00," in standard
+    assert ",2021-10-31T02:30:00.000001+01:00," in standard
+    assert ";01/01/2021 00:59;" in excel  # already 2021 in Paris
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_another_active_time_zone_is_followed_by_both_writers(awkward_deliveries):
+    queryset = DELIVERIES.queryset(ReportFilters())
+    with timezone.override("America/Sao_Paulo"):  # behind UTC: a negative offset
+        for dialect in DIALECTS:
+            written = database_csv(queryset, dialect, DELIVERIES)
+            assert written == python_csv(queryset, dialect, DELIVERIES)
+        assert "-03:00," in written
+
+
+@pytest.mark.django_db
+def test_the_python_writer_writes_dates_and_times_as_before(awkward_deliveries):
+    """The formatter built once per column writes what _cell_for_csv, asked per cell by
+    type, writes (timezone.localtime and strftime, as before)."""
+    queryset = DELIVERIES.queryset(ReportFilters())
+    for dialect in DIALECTS:
+        by_kind = python_csv(queryset, dialect, DELIVERIES)
+        by_type = "".join(csv_chunks(DELIVERIES.headers, DELIVERIES.rows(queryset), dialect))
+        assert by_kind == by_type
+    delivery = Delivery.objects.exclude(reviewed_at=None).first()
+    local = timezone.localtime(delivery.reviewed_at)
+    assert local.strftime("%d/%m/%Y %H:%M") in python_csv(queryset, "excel", DELIVERIES)
+    assert local.isoformat() in python_csv(queryset, "csv", DELIVERIES)
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("exporter", [DELIVERIES, ACTORS], ids=lambda e: e.name)
+def test_an_admin_selection_is_written_by_the_database_as_python_does(awkward_deliveries, exporter):
+    model = exporter.queryset(ReportFilters()).model
+    selected = model.objects.filter(pk__in=model.objects.order_by("-pk").values("pk")[:5])
+    if model is Delivery:  # as the admin's list reads them
+        selected = selected.with_list_related_data()
+    selection = exporter.for_selection(selected, EVERYTHING)
+    written = database_csv(selection, "excel", exporter)
+    assert written == python_csv(selection, "excel", exporter)
+    if exporter is ACTORS:  # the header and the actors (comments may hold CRLF)
+        assert written.count("\r\n") == 1 + selected.count() > 2
