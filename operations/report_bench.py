@@ -1,7 +1,10 @@
 """The reports' benchmark, shared by `bench_reports` and `bench`: engagements.csv
 against PostgreSQL's COPY of the same rows, the export's memory peak, and the import of
-10 000 rows. Ratios, not a pass/fail test."""
+10 000 rows; then every CSV report in both dialects against a COPY of the rows it reads
+(same joins, same filters) and against a plain `values_list` + `csv.writer` loop.
+Ratios, not a pass/fail test."""
 
+import csv
 import io
 import time
 import tracemalloc
@@ -9,7 +12,7 @@ import tracemalloc
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
-from reports.export_writers import csv_chunks
+from reports.export_writers import DIALECTS, csv_chunks
 from reports.exports import EXPORTERS, ReportFilters
 from reports.imports import CommitmentImporter
 
@@ -113,3 +116,88 @@ def _import_file(exporter, queryset):
     )
     chunks = csv_chunks(exporter.headers, fresh, "excel", kinds=exporter.kinds)
     return "".join(chunks).encode("utf-8")
+
+
+# Every report at half the speed of COPY of the same rows, at least (issue 17).
+TARGET = 0.5
+
+
+def measure_every_report(runs=3):
+    """Per report and dialect: seconds for the download as the app writes it, for the
+    Python writer alone, for COPY of the rows it reads and for a plain loop."""
+    results = []
+    for exporter in EXPORTERS.values():
+        queryset = exporter.queryset(ReportFilters())
+        source = exporter.values(queryset)
+        copy_seconds, rows = best_of(runs, lambda source=source: _copy_rows(source))
+        plain_seconds, _ = best_of(runs, lambda source=source: _plain_csv(source))
+        for dialect in DIALECTS:
+            app_seconds, _ = best_of(
+                runs,
+                lambda exporter=exporter, queryset=queryset, dialect=dialect: _drain(
+                    exporter.csv_chunks(queryset, dialect)
+                ),
+            )
+            python_seconds, _ = best_of(
+                runs,
+                lambda exporter=exporter, queryset=queryset, dialect=dialect: _drain(
+                    csv_chunks(
+                        exporter.headers, exporter.rows(queryset), dialect, kinds=exporter.kinds
+                    )
+                ),
+            )
+            results.append(
+                {
+                    "report": exporter.name,
+                    "dialect": dialect,
+                    "rows": rows,
+                    "database": exporter.sql_lines,
+                    "copy": copy_seconds,
+                    "app": app_seconds,
+                    "python": python_seconds,
+                    "plain": plain_seconds,
+                }
+            )
+    return results
+
+
+def every_report_lines(results):
+    """The table: ratios are speeds relative to COPY (1.00 = as fast as COPY)."""
+    lines = [
+        "| rapport | dialecte | lignes | écrit par | COPY (s) | app (s) | **app / COPY** "
+        "| écrivain Python (s) | Python / COPY | values_list + csv.writer (s) "
+        "| boucle / COPY | cible |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        ratio = r["copy"] / r["app"]
+        lines.append(
+            f"| {r['report']} | {r['dialect']} | {r['rows']} "
+            f"| {'PostgreSQL' if r['database'] else 'Python'} | {r['copy']:.2f} "
+            f"| {r['app']:.2f} | **{ratio:.2f}×** | {r['python']:.2f} "
+            f"| {r['copy'] / r['python']:.2f}× | {r['plain']:.2f} | {r['copy'] / r['plain']:.2f}× "
+            f"| ≥ {TARGET}× : {'atteint' if ratio >= TARGET else 'manqué'} |"
+        )
+    lines.append("(durées absolues : propres à cette machine ; seuls les ratios se comparent)")
+    return lines
+
+
+def _drain(chunks):
+    for chunk in chunks:
+        chunk.encode("utf-8")
+
+
+def _copy_rows(values):
+    sql, params = values.query.sql_with_params()
+    with connection.cursor() as cursor:
+        statement = cursor.mogrify(sql, params).decode()
+        cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH CSV HEADER", _Null())
+        return cursor.rowcount
+
+
+def _plain_csv(values):
+    """The baseline: the same rows as tuples, written by csv.writer with no formatting."""
+    writer = csv.writer(_Null(), lineterminator="\r\n")
+    fields = list(values.query.values_select) + list(values.query.annotation_select)
+    rows = values.values_list(*fields).iterator(chunk_size=2000)
+    writer.writerows(rows)
