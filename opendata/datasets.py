@@ -111,6 +111,21 @@ ACTOR_SLUG = (
 )
 SELECTION = "Données ouvertes : ce que montrent les pages publiques"
 
+DELIVERY_COLUMNS = (
+    "id",
+    "engagement_id",
+    "intitule_engagement",
+    "enjeu",
+    "mesure",
+    "unite",
+    "acteur",
+    "type_acteur",
+    "territoire",
+    "annee",
+    "date",
+    "montant",
+)
+
 DATASETS = {
     dataset.name: dataset
     for dataset in (
@@ -173,35 +188,9 @@ DATASETS = {
                 "annulés, une par ligne : celles que comptent les pages publiques."
             ),
             report="realisations",
-            columns=(
-                "id",
-                "engagement_id",
-                "intitule_engagement",
-                "enjeu",
-                "mesure",
-                "unite",
-                "acteur",
-                "type_acteur",
-                "territoire",
-                "annee",
-                "date",
-                "montant",
-            ),
+            columns=DELIVERY_COLUMNS,
             rows=lambda exporter: Delivery.objects.public(),
-            required=(
-                "id",
-                "engagement_id",
-                "intitule_engagement",
-                "enjeu",
-                "mesure",
-                "unite",
-                "acteur",
-                "type_acteur",
-                "territoire",
-                "annee",
-                "date",
-                "montant",
-            ),
+            required=DELIVERY_COLUMNS,  # every cell of a validated delivery is filled
             unique=("id",),
             primary_key="id",
             foreign_keys=(("engagement_id", "engagements", "id"),),
