@@ -120,6 +120,12 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # Downloads of reports running at once, per user and in all (reports/limits.py).
 EXPORTS_PER_USER = env.int("EXPORTS_PER_USER", default=2)
 EXPORTS_IN_ALL = env.int("EXPORTS_IN_ALL", default=4)
+# A report download with more rows than this (CSV, XLSX) is built in the background by a
+# task (reports/builds.py): /rapports/ shows its progress, then a link, and a mail says
+# it is ready. At most one such build per user, REPORT_BUILDS_IN_ALL in all.
+REPORT_BACKGROUND_ROWS_CSV = env.int("REPORT_BACKGROUND_ROWS_CSV", default=100_000)
+REPORT_BACKGROUND_ROWS_XLSX = env.int("REPORT_BACKGROUND_ROWS_XLSX", default=10_000)
+REPORT_BUILDS_IN_ALL = env.int("REPORT_BUILDS_IN_ALL", default=3)
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -246,6 +252,17 @@ if env.str("EVIDENCE_STORAGE", default="files") == "s3":
             "file_overwrite": False,
         },
     }
+# Reports built in the background (reports/builds.py), kept a day, served only to their
+# requester and the staff of their territory: a private folder, never on a public URL.
+STORAGES["reports"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": env.path("REPORTS_ROOT", default=BASE_DIR / "media" / "reports"),
+        "base_url": None,
+        "directory_permissions_mode": 0o700,
+        "file_permissions_mode": 0o600,
+    },
+}
 # The open data files of /donnees/, built once per figures version (opendata/files.py);
 # public, unlike the evidence: anyone may download them.
 OPENDATA_ROOT = env.path("OPENDATA_ROOT", default=BASE_DIR / "media" / "opendata")

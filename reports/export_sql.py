@@ -172,10 +172,11 @@ class Line(Expression):
         return f" || {_literal(DELIMITERS[self.dialect])} || ".join(parts), params
 
 
-def copy_lines(queryset, header):
+def copy_lines(queryset, header, progress=None):
     """Runs the COPY now, so that a database that fails does so in the view, before any
     byte is sent (the 503 page rather than a cut download); then returns the text
-    chunks: `header`, then the queryset's `line` values, about a megabyte at a time."""
+    chunks: `header`, then the queryset's `line` values, about a megabyte at a time.
+    progress: called with the count of lines read back after each block."""
     lines = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _chunks, or below
     try:
         _copy(queryset.values_list("line"), lines)
@@ -183,18 +184,21 @@ def copy_lines(queryset, header):
         lines.close()
         raise
     lines.seek(0)
-    return _chunks(lines, header)
+    return _chunks(lines, header, progress)
 
 
-def _chunks(lines, header):
+def _chunks(lines, header, progress=None):
     with lines:
         yield header
-        rest = b""
+        rest, written = b"", 0
         while block := lines.read(BLOCK):
             # COPY ends each row with LF and escapes any LF inside it: cut after the last.
             block = rest + block
             cut = block.rfind(b"\n") + 1
             block, rest = block[:cut], block[cut:]
+            if progress is not None:
+                written += block.count(b"\n")  # COPY escapes a LF inside a line
+                progress(written)
             yield _unescape(block.replace(b"\n", b"\r\n")).decode("utf-8")
     if rest:
         raise ValueError("COPY s'est arrêté au milieu d'une ligne.")

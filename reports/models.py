@@ -1,5 +1,10 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class PendingImport(models.Model):
@@ -20,3 +25,93 @@ class PendingImport(models.Model):
 
     def __str__(self):
         return self.name or self.token
+
+
+class ReportBuildQuerySet(models.QuerySet):
+    def active(self):
+        """Builds that hold a slot: queued or running."""
+        return self.filter(status__in=ReportBuild.ACTIVE)
+
+    def expired(self, now=None):
+        return self.filter(expires_at__lte=now or timezone.now())
+
+    def shown_to(self, user, now=None):
+        """The user's own builds still worth showing on /rapports/, newest first."""
+        return self.filter(requester=user, expires_at__gt=now or timezone.now()).order_by(
+            "-created_at", "-pk"
+        )
+
+
+class ReportBuild(models.Model):
+    """A long download built by a task (reports.builds): its progress for /rapports/,
+    then the file, kept in the `reports` storage for a day. Its territory is its
+    requester's when asked (None: the whole region), so that the staff who cover that
+    territory may fetch it too."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("en attente")
+        RUNNING = "running", _("en préparation")
+        DONE = "done", _("prêt")
+        FAILED = "failed", _("échoué")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("demandé par"), on_delete=models.CASCADE
+    )
+    territory = models.ForeignKey(
+        "strategy.Territory",
+        verbose_name=_("territoire"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    report = models.CharField(_("rapport"), max_length=50)
+    extension = models.CharField(_("format"), max_length=4)  # csv or xlsx
+    dialect = models.CharField(_("dialecte"), max_length=10, blank=True)  # csv only
+    params = models.JSONField(_("filtres"), default=dict, blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_expected = models.PositiveIntegerField(_("lignes attendues"), default=0)
+    rows_written = models.PositiveIntegerField(_("lignes écrites"), default=0)
+    download_name = models.CharField(_("nom du fichier"), max_length=255)
+    file_name = models.CharField(_("fichier stocké"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expire le"), db_index=True)
+
+    objects = ReportBuildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("fichier de rapport préparé")
+        verbose_name_plural = _("fichiers de rapports préparés")
+        constraints = [
+            # At most one build queued or running per user, even for two requests at once.
+            models.UniqueConstraint(
+                fields=["requester"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_report_build_per_user",
+            )
+        ]
+
+    def __str__(self):
+        return self.download_name
+
+    def get_absolute_url(self):
+        return reverse("reports:build_file", args=[self.pk])
+
+    @property
+    def active(self):
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self):
+        if not self.rows_expected:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, self.rows_written * 100 // self.rows_expected)
+
+    def is_expired(self, now=None):
+        return self.expires_at <= (now or timezone.now())

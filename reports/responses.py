@@ -7,6 +7,11 @@ from django.utils import timezone
 
 from reports.limits import RETRY_AFTER, Busy, ReleasedWhenDone, acquire
 
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
 
 def file_name(name, extension, filters=None):
     """What the file holds: `engagements_nord_2021_2026-11-30.xlsx` (the report, its
@@ -37,7 +42,7 @@ def csv_response(request, exporter, queryset, dialect, filters=None):
         raise
     response = StreamingHttpResponse(
         ReleasedWhenDone((chunk.encode("utf-8") for chunk in chunks), release),
-        content_type="text/csv; charset=utf-8",
+        content_type=CONTENT_TYPES["csv"],
     )
     response["Content-Disposition"] = (
         f'attachment; filename="{file_name(exporter.name, "csv", filters)}"'
@@ -60,5 +65,5 @@ def xlsx_response(request, exporter, queryset, filters=None):
         workbook,
         as_attachment=True,
         filename=file_name(exporter.name, "xlsx", filters),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=CONTENT_TYPES["xlsx"],
     )

@@ -7,5 +7,6 @@ app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<slug:name>.csv", views.download, {"extension": "csv"}, name="csv"),
+    path("fichiers/<uuid:pk>/", views.build_file, name="build_file"),
     path("<slug:name>.xlsx", views.download, {"extension": "xlsx"}, name="xlsx"),
 ]

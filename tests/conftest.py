@@ -84,3 +84,14 @@ def evidence_folder(settings, tmp_path_factory):
         | {"OPTIONS": settings.STORAGES["evidence"]["OPTIONS"] | {"location": str(folder)}}
     }
     return folder
+
+
+@pytest.fixture(autouse=True)
+def reports_folder(settings, tmp_path_factory):
+    """Reports built in the background (reports/builds.py) go to a folder of each test's."""
+    folder = tmp_path_factory.mktemp("rapports")
+    settings.STORAGES = settings.STORAGES | {
+        "reports": settings.STORAGES["reports"]
+        | {"OPTIONS": settings.STORAGES["reports"]["OPTIONS"] | {"location": str(folder)}}
+    }
+    return folder

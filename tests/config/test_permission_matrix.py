@@ -5,6 +5,7 @@ test_every_url_pattern_is_in_the_matrix.
 """
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,8 @@ from actors.models import Actor
 from actors.roles import AGENTS, MANAGERS, attach_to_territory, setup_roles
 from commitments.models import Campaign, Commitment, Evidence, ExpectedReport
 from datasets.forum_2020 import load_forum
+from reports.builds import finish_build, mark_running, start_build, storage
+from reports.exports import EXPORTERS, ReportFilters
 from tests.factories import ActorFactory, CommitmentFactory, MembershipFactory, UserFactory, region
 from tests.helpers import upload
 
@@ -76,7 +79,14 @@ def world():
     report = ExpectedReport.objects.get(campaign=campaign, commitment=commitment)
     report.submit(by=users["contact_a"], narrative="Rien", nothing_delivered=True)
     evidence = Evidence.attach(waiting, upload(), by=users["contact_a"])
+    # A report the manager had built in the background (reports/builds.py), ready.
+    build = start_build(
+        users["manager"], EXPORTERS["engagements"], "csv", "csv", {}, ReportFilters(), 1
+    )
+    mark_running(build)
+    finish_build(build, storage().save(f"{build.pk}/f.csv", io.BytesIO(b"id\r\n")), 0)
     return {
+        "build": build,
         "evidence": evidence,
         "users": users,
         "commitment": commitment,
@@ -196,6 +206,8 @@ def project_urls(world):
         "reports:index": ("/rapports/", reports),
         "reports:csv": ("/rapports/engagements.csv", reports),
         "reports:xlsx": ("/rapports/engagements.xlsx", reports),
+        # The manager's file: theirs, and the regional staff's (agent, superuser).
+        "reports:build_file": (world["build"].get_absolute_url(), reports),
     }
 
 
@@ -239,6 +251,7 @@ def test_every_project_url_answers_each_role_as_expected(client, world):
         "/mesures/inconnue/",
         "/acteurs/personne/",
         "/rapports/inconnu.csv",
+        "/rapports/fichiers/00000000-0000-4000-8000-000000000000/",
     ],
 )
 def test_unknown_ids_give_404_never_500(client, world, address):

@@ -1,0 +1,236 @@
+"""Long downloads built in the background: a ReportBuild row says how far the task got,
+the file goes to the `reports` storage for a day, and its requester gets a mail.
+
+The rule (`needs_background`): a download with more rows than REPORT_BACKGROUND_ROWS_CSV
+(or _XLSX) is not served at once. `start_build` checks the limits (one build queued or
+running per user, REPORT_BUILDS_IN_ALL in all) and queues the `build_report` task; the
+task writes the file, recording its rows as it goes (`Progress`), then `finish_build`
+keeps the file and mails the link, or `fail_build` says it failed.
+"""
+
+import datetime
+import logging
+import tempfile
+import time
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from actors.scopes import scope_of
+from commitments.mails import queue_mails, queued_in_database
+from reports.exports import EXPORTERS
+from reports.forms import ReportFilterForm
+from reports.models import ReportBuild
+from reports.responses import file_name
+
+logger = logging.getLogger(__name__)
+
+KEPT_FOR = datetime.timedelta(days=1)
+# rows_written is recorded at most this often (seconds): the bar moves at least every
+# second, and the row is not rewritten for each group of rows.
+PROGRESS_EVERY = 0.5
+
+
+class BuildRefused(Exception):
+    """A limit is reached; the message says which, in French."""
+
+
+def threshold(extension):
+    if extension == "xlsx":
+        return settings.REPORT_BACKGROUND_ROWS_XLSX
+    return settings.REPORT_BACKGROUND_ROWS_CSV
+
+
+def needs_background(extension, rows):
+    return rows > threshold(extension)
+
+
+def storage():
+    return storages["reports"]
+
+
+def start_build(user, exporter, extension, dialect, params, filters, rows_expected):
+    """Record a queued build of `exporter` for `user`, then queue its task; raises
+    BuildRefused, and records nothing, when a limit is reached."""
+    active = ReportBuild.objects.active()
+    if active.filter(requester=user).exists():
+        raise BuildRefused(
+            "Un de vos fichiers est déjà en préparation : attendez qu'il soit prêt "
+            "avant d'en demander un autre."
+        )
+    if active.count() >= settings.REPORT_BUILDS_IN_ALL:
+        raise BuildRefused(
+            f"{settings.REPORT_BUILDS_IN_ALL} fichiers sont déjà en préparation pour "
+            "l'ensemble des utilisateurs : réessayez dans quelques minutes."
+        )
+    now = timezone.now()
+    scope = scope_of(user)
+    try:
+        with transaction.atomic():
+            build = ReportBuild.objects.create(
+                requester=user,
+                territory=None if scope.everything else scope.territory,
+                report=exporter.name,
+                extension=extension,
+                dialect=dialect if extension == "csv" else "",
+                params=params,
+                rows_expected=rows_expected,
+                download_name=file_name(exporter.name, extension, filters),
+                created_at=now,
+                expires_at=now + KEPT_FOR,
+            )
+            _enqueue(build)
+    except IntegrityError:  # the same user's other request got there first
+        raise BuildRefused(
+            "Un de vos fichiers est déjà en préparation : attendez qu'il soit prêt "
+            "avant d'en demander un autre."
+        ) from None
+    return build
+
+
+def _enqueue(build):
+    # As the mails: in the transaction with the database backend (a worker runs it),
+    # after the commit when it runs in the process.
+    if queued_in_database():
+        build_report.enqueue(str(build.pk))
+    else:
+        transaction.on_commit(lambda: build_report.enqueue(str(build.pk)))
+
+
+class Progress:
+    """The callback the writers call with the rows written so far: recorded on the
+    build's row by an UPDATE, at most every PROGRESS_EVERY seconds."""
+
+    def __init__(self, build, every=PROGRESS_EVERY):
+        self.rows = ReportBuild.objects.filter(pk=build.pk)
+        self.every = every
+        self.recorded_at = time.monotonic()
+
+    def __call__(self, written):
+        now = time.monotonic()
+        if now - self.recorded_at >= self.every:
+            self.rows.update(rows_written=written)
+            self.recorded_at = now
+
+
+def mark_running(build):
+    build.status = ReportBuild.Status.RUNNING
+    ReportBuild.objects.filter(pk=build.pk).update(status=build.status)
+
+
+def finish_build(build, stored_name, rows_written):
+    """The file is kept: the build is done for a day from now, and its requester told."""
+    now = timezone.now()
+    build.status, build.file_name = ReportBuild.Status.DONE, stored_name
+    build.rows_written, build.finished_at = rows_written, now
+    build.expires_at = now + KEPT_FOR
+    build.save(update_fields=["status", "file_name", "rows_written", "finished_at", "expires_at"])
+    if build.requester.email:
+        queue_mails([ready_mail(build)], build.territory_id)
+
+
+def fail_build(build):
+    build.status, build.finished_at = ReportBuild.Status.FAILED, timezone.now()
+    build.save(update_fields=["status", "finished_at"])
+
+
+def ready_mail(build):
+    link = f"{settings.SITE_URL}{build.get_absolute_url()}"
+    until = timezone.localtime(build.expires_at)
+    body = (
+        "Bonjour,\n\n"
+        f"Le fichier que vous avez demandé sur la page Rapports est prêt : "
+        f"{build.download_name} ({build.rows_written} lignes).\n\n"
+        f"Téléchargez-le ici, après vous être connecté :\n{link}\n\n"
+        f"Il reste disponible jusqu'au {until:%d/%m/%Y à %H:%M} (heure de Paris), "
+        "puis il est supprimé : vous pourrez alors le demander à nouveau depuis "
+        f"{settings.SITE_URL}{reverse('reports:index')}.\n\n"
+        "— Suivi de la stratégie pauvreté, préfecture de la région Hauts-de-France"
+    )
+    return EmailMessage(
+        subject=f"Votre rapport est prêt : {build.download_name}",
+        body=body,
+        to=[build.requester.email],
+    )
+
+
+@task()
+def build_report(build_id):
+    """Write the build's file, then keep it (finish_build) or record the failure."""
+    build = ReportBuild.objects.select_related("requester").get(pk=build_id)
+    if build.status != ReportBuild.Status.QUEUED:
+        return build.status  # run twice, or purged meanwhile: nothing to do
+    mark_running(build)
+    try:
+        stored_name, written = _write(build)
+    except BaseException:
+        logger.exception("Rapport %s en arrière-plan : échec", build.pk)
+        fail_build(build)
+        raise
+    finish_build(build, stored_name, written)
+    return build.status
+
+
+def _write(build):
+    """The report as the immediate download would write it, with the filters re-read in
+    the requester's scope of now; returns (name in the storage, rows written)."""
+    exporter = EXPORTERS[build.report]
+    form = ReportFilterForm(build.params, scope=scope_of(build.requester))
+    if not form.is_valid():
+        raise ValueError(form.error_text())
+    filters = form.filters()
+    queryset = exporter.queryset(filters)
+    counter = _Counter(Progress(build))
+    name = f"{build.pk}/{build.download_name}"
+    if build.extension == "xlsx":
+        with exporter.xlsx(queryset, filters, progress=counter) as workbook:
+            return storage().save(name, File(workbook, name=build.download_name)), counter.written
+    with tempfile.TemporaryFile() as output:
+        for chunk in exporter.csv_chunks(queryset, build.dialect, progress=counter):
+            output.write(chunk.encode("utf-8"))
+        output.seek(0)
+        stored_name = storage().save(name, File(output, name=build.download_name))
+    return stored_name, counter.written
+
+
+class _Counter:
+    def __init__(self, progress):
+        self.progress, self.written = progress, 0
+
+    def __call__(self, written):
+        self.written = written
+        self.progress(written)
+
+
+def get_build_for(user, pk):
+    """The build `pk` if `user` asked for it, or is staff covering its territory (with
+    the reports' permission, which the view checks); 404 for everyone else."""
+    build = ReportBuild.objects.filter(pk=pk).first()
+    if build is None:
+        raise Http404("Fichier inconnu")
+    if build.requester_id == user.pk:
+        return build
+    scope = scope_of(user)
+    covered = scope.everything or (
+        build.territory_id is not None and scope.covers(build.territory_id)
+    )
+    if not covered:
+        raise Http404("Fichier inconnu")
+    return build
+
+
+def purge_expired(now=None):
+    """Deletes the expired builds and their files; returns how many."""
+    expired = list(ReportBuild.objects.expired(now))
+    for build in expired:
+        if build.file_name:
+            storage().delete(build.file_name)
+    ReportBuild.objects.filter(pk__in=[build.pk for build in expired]).delete()
+    return len(expired)

@@ -1,0 +1,349 @@
+"""Long downloads are built in the background: a progress bar on /rapports/, then a link
+and a mail; the file is its requester's (and their territory staff's) for a day."""
+
+import datetime
+import io
+import re
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from actors.roles import MANAGERS
+from reports.builds import (
+    Progress,
+    finish_build,
+    mark_running,
+    needs_background,
+    start_build,
+    storage,
+)
+from reports.exports import EXPORTERS, ReportFilters
+from reports.models import ReportBuild
+from tests.factories import (
+    CommitmentFactory,
+    DeliveryFactory,
+    MembershipFactory,
+    TerritoryFactory,
+    staff_member,
+)
+from tests.helpers import count_queries, text_of
+
+pytestmark = pytest.mark.django_db
+
+BUILD_LINK = re.compile(r"/rapports/fichiers/[0-9a-f-]{36}/")
+
+
+@pytest.fixture
+def deliveries():
+    """Five deliveries, one with text a spreadsheet would run, one with a quote."""
+    commitment = CommitmentFactory(title='Repas "chauds"')
+    DeliveryFactory(commitment=commitment, comment="=1+1")
+    for _ in range(4):
+        DeliveryFactory(commitment=commitment, comment="Écoles; cantines\nligne 2")
+    return commitment
+
+
+@pytest.fixture
+def low_thresholds(settings):
+    """Anything over two rows is built in the background."""
+    settings.REPORT_BACKGROUND_ROWS_CSV = 2
+    settings.REPORT_BACKGROUND_ROWS_XLSX = 2
+    settings.REPORT_BUILDS_IN_ALL = 3
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+def built(client, on_commit, address):
+    """Ask for `address`; the task runs on commit (the immediate backend); the build."""
+    with on_commit():
+        response = client.get(address)
+    assert response.status_code == 302, response.content
+    return response, ReportBuild.objects.get()
+
+
+def queued(user, name="realisations", extension="csv", rows=100):
+    """A build recorded as the view records it, its task not run (no commit in a test)."""
+    exporter = EXPORTERS[name]
+    return start_build(user, exporter, extension, "csv", {}, ReportFilters(), rows)
+
+
+def fetch(client, build):
+    response = client.get(build.get_absolute_url())
+    assert response.status_code == 200, response.content
+    return response, b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("dialect", ["excel", "csv"])
+def test_a_large_csv_is_built_in_the_background_and_equals_the_immediate_download(
+    client, manager, deliveries, on_commit, settings, dialect
+):
+    client.force_login(manager)
+    address = f"/rapports/realisations.csv?dialect={dialect}"
+    immediate = client.get(address)
+    assert immediate.status_code == 200 and immediate.streaming
+    expected = b"".join(immediate.streaming_content)
+    assert not ReportBuild.objects.exists()  # short downloads stay immediate
+
+    settings.REPORT_BACKGROUND_ROWS_CSV = 2
+    response, build = built(client, on_commit, address)
+    assert response["Location"] == "/rapports/"
+    assert (build.status, build.rows_expected, build.rows_written) == ("done", 5, 5)
+    assert build.requester == manager and build.dialect == dialect
+
+    page = text_of(client.get("/rapports/"))
+    assert f"{build.download_name} — prêt (5 lignes)" in page
+    assert f"Télécharger {build.download_name}" in page
+    file, content = fetch(client, build)
+    assert content == expected
+    assert file["Content-Disposition"] == immediate["Content-Disposition"]
+    assert file["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_a_large_xlsx_is_built_in_the_background_with_the_immediate_rows(
+    client, manager, deliveries, on_commit, low_thresholds
+):
+    client.force_login(manager)
+    exporter = EXPORTERS["realisations"]
+    expected = load_workbook(exporter.xlsx(exporter.queryset(ReportFilters())))
+    _response, build = built(client, on_commit, "/rapports/realisations.xlsx?year=2021")
+    assert build.params == {"year": "2021"} and build.status == "done"
+    _file, content = fetch(client, build)
+    workbook = load_workbook(io.BytesIO(content))
+    rows = [[cell.value for cell in row] for row in workbook.active.iter_rows()]
+    assert rows == [[cell.value for cell in row] for row in expected.active.iter_rows()]
+    assert len(rows) == 6  # the header and five deliveries
+    assert build.download_name.startswith("realisations_2021_")
+
+
+def test_the_requester_is_mailed_the_link_in_french(
+    client, manager, deliveries, on_commit, low_thresholds
+):
+    client.force_login(manager)
+    _response, build = built(client, on_commit, "/rapports/realisations.csv")
+    (message,) = mail.outbox
+    assert message.to == [manager.email]
+    assert message.subject == f"Votre rapport est prêt : {build.download_name}"
+    assert f"http://127.0.0.1:8000/rapports/fichiers/{build.pk}/" in message.body
+    assert "Il reste disponible jusqu'au" in message.body
+    assert "(5 lignes)" in message.body
+
+
+def test_rapports_shows_the_progress_bar_and_refreshes_until_stopped(manager_client, manager):
+    build = queued(manager)
+    mark_running(build)
+    Progress(build, every=0)(40)
+    response = manager_client.get("/rapports/")
+    html = response.content.decode()
+    assert f'<progress id="avancement-{build.pk}" max="100" value="40">' in html
+    assert "en préparation : 40 lignes écrites sur 100 (40 %)" in text_of(response)
+    assert '<meta http-equiv="refresh" content="2">' in html
+    assert "Arrêter l'actualisation automatique" in text_of(response)
+
+    stopped = manager_client.get("/rapports/", {"actualiser": "non", "year": "2021"})
+    assert '<meta http-equiv="refresh"' not in stopped.content.decode()
+    assert "Reprendre l'actualisation automatique" in text_of(stopped)
+    # The filters' links keep the filters, not the choice to stop refreshing.
+    assert html.count("actualiser=non") == 1  # the link that stops it, only
+    assert "actualiser=" not in stopped.content.decode()
+    assert 'href="/rapports/realisations.csv?dialect=csv&amp;year=2021"' in (
+        stopped.content.decode()
+    )
+
+
+def test_rapports_stops_refreshing_once_the_file_is_ready(manager_client, manager, deliveries):
+    build = queued(manager)
+    mark_running(build)
+    stored = storage().save(f"{build.pk}/{build.download_name}", io.BytesIO(b"id\r\n"))
+    finish_build(build, stored, 0)
+    html = manager_client.get("/rapports/").content.decode()
+    assert '<meta http-equiv="refresh"' not in html
+    assert f'href="/rapports/fichiers/{build.pk}/"' in html
+
+
+def test_a_download_over_the_threshold_has_no_download_attribute(
+    manager_client, deliveries, settings
+):
+    settings.REPORT_BACKGROUND_ROWS_XLSX = 2
+    html = manager_client.get("/rapports/").content.decode()
+    assert 'href="/rapports/realisations.xlsx" download>' not in html
+    assert 'href="/rapports/realisations.xlsx">' in html
+    assert 'href="/rapports/realisations.csv?dialect=csv" download>' in html
+    assert "XLSX préparé en arrière-plan" in text_of(manager_client.get("/rapports/"))
+    assert needs_background("xlsx", 3) and not needs_background("csv", 3)
+
+
+def test_a_second_build_for_the_same_user_is_refused_in_french(
+    manager_client, manager, deliveries, low_thresholds
+):
+    queued(manager)
+    response = manager_client.get("/rapports/realisations.csv")
+    assert response.status_code == 429
+    page = text_of(response)
+    assert "Un de vos fichiers est déjà en préparation" in page
+    assert "Rien n'a été mis en préparation." in page
+    assert ReportBuild.objects.count() == 1
+
+
+def test_builds_in_all_are_limited_in_french(
+    client, manager, staff_agent, deliveries, low_thresholds, settings
+):
+    settings.REPORT_BUILDS_IN_ALL = 1
+    queued(staff_agent)
+    client.force_login(manager)
+    response = client.get("/rapports/realisations.xlsx")
+    assert response.status_code == 429
+    assert "1 fichiers sont déjà en préparation pour l'ensemble des utilisateurs" in text_of(
+        response
+    )
+    assert ReportBuild.objects.filter(requester=manager).count() == 0
+
+
+def test_the_limits_free_again_once_a_build_is_done(
+    client, manager, deliveries, on_commit, low_thresholds
+):
+    client.force_login(manager)
+    built(client, on_commit, "/rapports/realisations.csv")
+    with on_commit():
+        assert client.get("/rapports/engagements.xlsx").status_code == 200  # one row: at once
+        assert client.get("/rapports/realisations.xlsx").status_code == 302
+    assert ReportBuild.objects.filter(status="done").count() == 2
+
+
+@pytest.fixture
+def departments(roles):
+    """Two départements, a manager of each and a second manager of the first."""
+    first, second = TerritoryFactory(), TerritoryFactory()
+    return {
+        "first": staff_member("gestionnaire-1", MANAGERS, territory=first),
+        "colleague": staff_member("gestionnaire-1b", MANAGERS, territory=first),
+        "second": staff_member("gestionnaire-2", MANAGERS, territory=second),
+    }
+
+
+def done_build(user):
+    build = queued(user)
+    mark_running(build)
+    stored = storage().save(f"{build.pk}/{build.download_name}", io.BytesIO(b"id\r\n1\r\n"))
+    finish_build(build, stored, 1)
+    return build
+
+
+def test_staff_of_the_same_territory_may_fetch_the_file_others_get_404(
+    client, departments, manager
+):
+    build = done_build(departments["first"])
+    for who in ("first", "colleague"):
+        client.force_login(departments[who])
+        assert fetch(client, build)[1] == b"id\r\n1\r\n", who
+    client.force_login(manager)  # the regional team covers every département
+    assert fetch(client, build)[1] == b"id\r\n1\r\n"
+    client.force_login(departments["second"])
+    assert client.get(build.get_absolute_url()).status_code == 404
+
+
+def test_a_regional_build_is_not_a_departments_to_fetch(client, departments, manager):
+    build = done_build(manager)
+    client.force_login(departments["first"])
+    assert client.get(build.get_absolute_url()).status_code == 404
+    assert build.download_name not in text_of(client.get("/rapports/"))
+
+
+def test_a_contact_gets_403_and_an_anonymous_visitor_the_login_page(client, manager, actor_a):
+    build = done_build(manager)
+    assert client.get(build.get_absolute_url()).status_code == 302
+    client.force_login(MembershipFactory(actor=actor_a).user)
+    assert client.get(build.get_absolute_url()).status_code == 403
+
+
+def test_an_unknown_file_is_404(manager_client):
+    assert (
+        manager_client.get("/rapports/fichiers/00000000-0000-0000-0000-000000000000/").status_code
+        == 404
+    )
+
+
+def test_a_file_not_ready_sends_back_to_the_progress(manager_client, manager):
+    build = queued(manager)
+    response = manager_client.get(build.get_absolute_url())
+    assert (response.status_code, response["Location"]) == (302, "/rapports/")
+
+
+def test_an_expired_file_says_so_in_french_and_the_purge_deletes_it(manager_client, manager):
+    build = done_build(manager)
+    later = timezone.now() + datetime.timedelta(days=1, minutes=1)
+    ReportBuild.objects.filter(pk=build.pk).update(expires_at=timezone.now())
+    response = manager_client.get(build.get_absolute_url())
+    assert response.status_code == 410
+    assert "Ce fichier a expiré" in text_of(response)
+    fresh = done_build(manager)
+    assert storage().exists(build.file_name)
+    out = io.StringIO()
+    call_command("purge_report_builds", stdout=out)
+    assert "1 fichier(s) de rapport expiré(s) supprimé(s)." in out.getvalue()
+    assert not storage().exists(build.file_name)
+    assert list(ReportBuild.objects.all()) == [fresh]
+    assert storage().exists(fresh.file_name)
+    assert ReportBuild.objects.expired(later).get() == fresh
+
+
+def test_a_failed_build_says_so_and_frees_the_slot(manager_client, manager, deliveries, on_commit):
+    build = start_build(manager, EXPORTERS["realisations"], "csv", "csv", {"year": "1"}, None, 5)
+    build_report_now(build)
+    build.refresh_from_db()
+    assert build.status == "failed" and not build.file_name
+    assert "la préparation a échoué" in text_of(manager_client.get("/rapports/"))
+    assert not ReportBuild.objects.active().exists()
+
+
+def build_report_now(build):
+    """Run the task in the process, as the immediate backend does on commit."""
+    from reports.builds import build_report
+
+    result = build_report.enqueue(str(build.pk))
+    assert result.status == "FAILED"
+
+
+def test_progress_is_recorded_at_most_every_interval(manager):
+    build = queued(manager)
+    progress = Progress(build, every=3600)
+    progress(10)  # too soon: not recorded
+    build.refresh_from_db()
+    assert build.rows_written == 0
+    Progress(build, every=0)(20)
+    build.refresh_from_db()
+    assert build.rows_written == 20
+
+
+# Session, user, the user's and the groups' permissions, the user's territory, the four
+# reports' counts (synthese: its totals), the user's builds, the menu's roles, then the
+# filters' choices (issues, measures, territories).
+PINNED_INDEX = 14
+# Session, user, the two permission reads, the build; for another's build, the user's
+# territory and the ids of the territories it covers.
+PINNED_FILE = {"requester": 5, "colleague": 7}
+
+
+def test_rapports_query_count_is_pinned_and_does_not_grow_with_builds(
+    manager_client, manager, deliveries, staff_agent
+):
+    done_build(manager)
+    small = count_queries(manager_client, "/rapports/")
+    done_build(manager)
+    queued(manager)
+    large = count_queries(manager_client, "/rapports/")
+    assert (small, large) == (PINNED_INDEX, PINNED_INDEX)
+
+
+def test_the_file_view_query_count_is_pinned(client, departments):
+    build = done_build(departments["first"])
+    client.force_login(departments["first"])
+    assert count_queries(client, build.get_absolute_url()) == PINNED_FILE["requester"]
+    client.force_login(departments["colleague"])
+    assert count_queries(client, build.get_absolute_url()) == PINNED_FILE["colleague"]
