@@ -347,3 +347,19 @@ def test_the_file_view_query_count_is_pinned(client, departments):
     assert count_queries(client, build.get_absolute_url()) == PINNED_FILE["requester"]
     client.force_login(departments["colleague"])
     assert count_queries(client, build.get_absolute_url()) == PINNED_FILE["colleague"]
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_the_writers_tell_the_rows_written_as_they_go(deliveries, extension):
+    for _ in range(445):
+        DeliveryFactory(commitment=deliveries)
+    exporter = EXPORTERS["realisations"]
+    queryset = exporter.queryset(ReportFilters())
+    told = []
+    if extension == "xlsx":
+        exporter.xlsx(queryset, progress=told.append).close()
+        assert told == [200, 400, 450]
+    else:
+        b"".join(chunk.encode() for chunk in exporter.csv_chunks(queryset, progress=told.append))
+        # The Python writer every 200 rows; PostgreSQL's COPY once per block read back.
+        assert told[-1] == 450 and told == sorted(told)
