@@ -85,13 +85,14 @@ class ImportMixin:
                     except ImportFileError as error:
                         form.add_error("file", str(error))
                     else:
-                        token = self._keep(request, content, upload.name)
+                        token = self._keep(request, content, upload.name, plan)
                         return self._render(request, plan=plan, token=token, name=upload.name)
         return self._render(request, form=form)
 
-    def _keep(self, request, content, name):
-        """Stores the previewed file until it is confirmed; on the way, deletes expired
-        pending imports (everyone's) and this agent's oldest beyond PENDING_PER_AGENT."""
+    def _keep(self, request, content, name, plan):
+        """Stores the previewed file and its plan until it is confirmed; on the way,
+        deletes expired pending imports (everyone's) and this agent's oldest beyond
+        PENDING_PER_AGENT."""
         now = timezone.now()
         PendingImport.objects.filter(expires_at__lte=now).delete()
         kept = PendingImport.objects.filter(owner=request.user).order_by("-expires_at", "-pk")
@@ -105,6 +106,7 @@ class ImportMixin:
             target=self.model._meta.label_lower,
             name=name[:255],
             content=zlib.compress(content),
+            plan=plan.keep() if plan.is_valid else b"",
             expires_at=now + PENDING_LIFETIME,
         )
         return token
@@ -112,6 +114,7 @@ class ImportMixin:
     def _confirm(self, request, importer, token):
         # The pending import is locked, then deleted in the transaction that writes the
         # rows: of two confirmations of one preview, the second finds nothing.
+        replanned = False
         with transaction.atomic():
             pending = (
                 PendingImport.objects.select_for_update()
@@ -123,18 +126,29 @@ class ImportMixin:
                 )
                 .first()
             )
-            if pending is None:
-                plan = None
-            else:
-                plan = importer.plan(zlib.decompress(pending.content))
-                if plan.is_valid:
-                    counts = importer.apply(plan, by=request.user)
+            if pending is not None:
+                content = zlib.decompress(pending.content)
+                plan, counts = importer.confirm(pending.plan, content, by=request.user)
+                replanned = counts is None
+                if replanned:  # the new plan is kept in place of the stale one
+                    pending.plan = plan.keep() if plan.is_valid else b""
+                    pending.save(update_fields=["plan"])
+                else:
                     pending.delete()
         if pending is None:
             messages.error(request, "Cet import a expiré ou a déjà été confirmé : recommencez.")
             return redirect(request.path)
-        if not plan.is_valid:
-            return self._render(request, plan=plan, token=token)
+        if replanned:
+            messages.warning(
+                request,
+                "Des fiches ont changé depuis l'aperçu : rien n'a été enregistré. Voici "
+                "l'aperçu refait avec les données actuelles ; vérifiez-le, puis confirmez "
+                "de nouveau."
+                if plan.is_valid
+                else "Des fiches ont changé depuis l'aperçu : rien n'a été enregistré, et "
+                "le fichier présente maintenant les erreurs ci-dessous.",
+            )
+            return self._render(request, plan=plan, token=token, name=pending.name)
         messages.success(
             request,
             f"Import terminé : {records(counts['create'], 'créée')}, "

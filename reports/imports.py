@@ -4,24 +4,37 @@ read_table() turns an uploaded file (CSV in either dialect, UTF-8 with or withou
 Windows-1252, or XLSX) into rows; an importer plans what each row would create, update
 or leave unchanged, with every error by line and column; apply() writes the plan in one
 transaction, with history, or nothing.
+
+A plan is made once, at the preview. It loads only the records the file names (by id, by
+slug, by the commitment's key), as plain values, and checks each row with the model's own
+field validators and rules, without a model instance per row. It is kept with the pending
+file (Plan.keep) together with a stamp of the records it read; the confirmation applies
+the kept plan if those records are as they were, and otherwise asks for a new preview.
 """
 
 import codecs
 import csv
+import hashlib
 import io
+import itertools
+import json
 import pyexpat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as safe_iterparse
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import EmailValidator, URLValidator, validate_slug
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models import F, Lookup
+from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from actors.models import Actor
 from actors.scopes import EVERYTHING
@@ -30,7 +43,7 @@ from commitments.models import MAX_YEAR, MIN_YEAR, Commitment
 from public.cache import figures_changed
 from reports.exports import ActorsExporter, CommitmentsExporter
 from strategy.models import Measure, Territory
-from strategy.units import AmountError, parse_amount
+from strategy.units import AmountError, Unit, parse_amount
 
 MAX_BYTES = 10 * 1024 * 1024
 # A file is read as a stream and refused, with a French message, beyond these caps: a
@@ -359,26 +372,43 @@ def parse_bool(value):
     raise ValueError(f"« {_text(value)} » : attendu « oui » ou « non ».")
 
 
-def parse_choice(value, choices, what):
-    """A TextChoices value from its code or its French label, case-insensitively."""
-    text = _text(value).lower()
-    for code, label in choices:
-        if text in (code.lower(), str(label).lower()):
-            return code
-    labels = ", ".join(f"« {label} »" for _code, label in choices)
-    raise ValueError(f"« {_text(value)} » n'est pas un {what} connu ({labels}).")
+class Choices:
+    """A TextChoices value from its code or its French label, case-insensitively; the
+    labels are translated once, not once a row."""
+
+    def __init__(self, choices, what):
+        self.codes = {}
+        for code, label in reversed(choices):  # the first choice wins, as it always did
+            self.codes[str(label).lower()] = code
+            self.codes[code.lower()] = code
+        self.labels = ", ".join(f"« {label} »" for _code, label in choices)
+        self.what = what
+
+    def parse(self, value):
+        code = self.codes.get(_text(value).lower())
+        if code is None:
+            raise ValueError(f"« {_text(value)} » n'est pas un {self.what} connu ({self.labels}).")
+        return code
 
 
 # Plans
+
+
+class StalePlan(Exception):
+    """The records a kept plan read have changed since its preview: plan again."""
 
 
 @dataclass
 class PlannedRow:
     line: int
     action: str = ""  # "create", "update", "unchanged" or "error"
-    obj: object = None
-    changes: list = field(default_factory=list)
+    pk: int | None = None  # the record updated or left unchanged
+    # What a create writes, or the fields an update changes, by attname (`actor_id`).
+    values: dict = field(default_factory=dict)
+    label: str = ""  # how the preview names the record
+    changes: list = field(default_factory=list)  # the model fields an update changes
     errors: list = field(default_factory=list)  # [(column, message)]
+    key: tuple | None = None  # what makes two rows the same record
 
     def error(self, column, message):
         self.errors.append((column, message))
@@ -389,6 +419,8 @@ class PlannedRow:
 class Plan:
     rows: list = field(default_factory=list)
     file_errors: list = field(default_factory=list)  # [(column or "", message)]
+    lookup: dict = field(default_factory=dict)  # what the file names, to read it again
+    stamp: str = ""  # a digest of the records the plan read
 
     def of(self, action):
         return [row for row in self.rows if row.action == action]
@@ -408,17 +440,61 @@ class Plan:
     def counts(self):
         return {action: len(self.of(action)) for action in ("create", "update", "unchanged")}
 
+    def keep(self) -> bytes:
+        """The plan as stored with its pending file: compressed JSON, which only gives
+        back data (a pickle would run whatever code the stored bytes named)."""
+        rows = [[r.line, r.action, r.pk, r.values, r.changes, r.label] for r in self.rows]
+        data = {"lookup": self.lookup, "stamp": self.stamp, "rows": rows}
+        return zlib.compress(json.dumps(data, cls=DjangoJSONEncoder).encode())
+
+
+class AnyOf(Lookup):
+    """`column = ANY(%s)`: a list sent to PostgreSQL as one array parameter, which costs
+    far less to build, send and plan than an `IN` of thousands of placeholders."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+
+
+def _named(queryset, **lists):
+    """`queryset` filtered on each `field=[values]`, as querysets to read in turn: one on
+    PostgreSQL, where each list is an array; elsewhere as many as it takes to keep every
+    `IN` under the database's limit of parameters (SQLite counts them)."""
+    if not all(lists.values()):
+        return  # an empty list matches nothing: no query
+    if connection.vendor == "postgresql":
+        yield queryset.filter(*(AnyOf(F(name), values) for name, values in lists.items()))
+        return
+    size = 400
+    chunked = [
+        [(name, values[start : start + size]) for start in range(0, len(values), size)]
+        for name, values in lists.items()
+    ]
+    for combination in itertools.product(*chunked):
+        yield queryset.filter(**{f"{name}__in": values for name, values in combination})
+
 
 class Importer:
     model = None
     exporter = None
     required = ()
-    writable = ()  # model fields an update may change
+    column_of = {}  # model field → the column its errors are reported in
+    label_field = ""  # the field that names a record in the preview
 
     def __init__(self, scope=EVERYTHING):
         # A member of staff imports into their territory only (actors.scopes): a row
         # outside it is an error on that row.
         self.scope = scope
+        concrete = [f for f in self.model._meta.concrete_fields if not f.primary_key]
+        self.fields = {f.attname: f for f in concrete}
+        self.defaults = {f.attname: f.get_default() for f in concrete}
+        # The validators full_clean would run (lengths, ranges, digits, one line…);
+        # foreign keys are resolved from loaded records instead.
+        self.validated = {f.attname: f for f in concrete if f.validators and not f.is_relation}
 
     def out_of_scope(self, planned, column, territory):
         """Whether `territory` is outside the importer's scope; if so, the row says so."""
@@ -452,90 +528,210 @@ class Importer:
         if not rows:
             plan.file_errors.append(("", "Le fichier ne contient aucune ligne après l'en-tête."))
             return plan
-        self.prepare(rows)
+        plan.lookup = self.lookup_of(rows)
+        plan.stamp = self.load(plan.lookup)
         seen = {}
         for line, cells in rows:
             planned = PlannedRow(line=line)
             self.plan_row(planned, cells)
-            key = getattr(planned, "key", None)
-            if key is not None and not planned.errors:
-                if key in seen:
+            if planned.key is not None and not planned.errors:
+                if planned.key in seen:
                     planned.error(
-                        "", f"Ligne en double : même engagement ou acteur que la ligne {seen[key]}."
+                        "",
+                        "Ligne en double : même engagement ou acteur que la ligne "
+                        f"{seen[planned.key]}.",
                     )
                 else:
-                    seen[key] = line
+                    seen[planned.key] = line
             plan.rows.append(planned)
         return plan
 
-    def prepare(self, rows):
-        """Load, in a few queries, everything the rows refer to."""
+    def lookup_of(self, rows) -> dict:
+        """What the rows name (slugs, ids, titles…), as lists: load() reads only that."""
+        raise NotImplementedError
+
+    def load(self, lookup) -> str:
+        """Load, in a few queries, the records `lookup` names; returns the stamp, a digest
+        of every record read, in the order read (each query is ordered)."""
+        self._digest = hashlib.sha256()
+        # The importer's scope too: an agent moved to another territory plans again.
+        self.stamped([(self.scope.everything, getattr(self.scope.territory, "pk", None))])
+        self.read_records(lookup)
+        return self._digest.hexdigest()
+
+    def read_records(self, lookup):
+        raise NotImplementedError
+
+    def stamped(self, rows):
+        """The rows, once counted in the stamp."""
+        rows = list(rows)
+        for row in rows:
+            self._digest.update(repr(row).encode())
+        return rows
 
     def plan_row(self, planned, cells):
         raise NotImplementedError
 
-    def _settle(self, planned, obj, values):
-        """Compare with the existing object: create, update or unchanged."""
+    def _settle(self, planned, current, values):
+        """Check `values` as full_clean would, and compare them with the current record
+        (a dict of its values, None for a new one): create, update or unchanged."""
         if planned.errors:
             return
-        if obj.pk is None:
-            for name, value in values.items():
-                setattr(obj, name, value)
-            planned.action = "create"
-        else:
-            planned.changes = [
-                name for name, value in values.items() if _current(obj, name, value) != value
-            ]
-            for name in planned.changes:
-                setattr(obj, name, values[name])
-            planned.action = "update" if planned.changes else "unchanged"
-        try:
-            # Foreign keys were resolved from loaded lists: no query a row to check them.
-            obj.full_clean(
-                exclude=self.foreign_keys, validate_unique=False, validate_constraints=False
-            )
-        except ValidationError as error:
-            for column_field, messages in error.message_dict.items():
-                column = self.column_of.get(column_field, "")
-                for message in messages:
+        for name, value in values.items():
+            model_field = self.validated.get(name)
+            if model_field is None:
+                continue
+            try:
+                model_field.run_validators(value)
+            except ValidationError as error:
+                column = self.column_of.get(model_field.name, "")
+                for message in error.messages:
                     planned.error(column, message)
+        merged = {**self.defaults, **(current or {}), **values}
+        self.check_rules(planned, merged)
+        if planned.errors:
             return
-        planned.obj = obj
+        planned.label = merged[self.label_field]
+        if current is None:
+            planned.action, planned.values = "create", values
+            return
+        changed = {name: value for name, value in values.items() if current[name] != value}
+        planned.pk, planned.values = current["pk"], changed
+        planned.changes = [self.fields[name].name for name in changed]
+        planned.action = "update" if changed else "unchanged"
 
-    column_of = {}
-    foreign_keys = ()
+    def check_rules(self, planned, merged):
+        """The model's own rules (its clean()) for the record as it would be saved."""
+
+    def _report(self, planned, error):
+        for model_field, messages in error.message_dict.items():
+            column = self.column_of.get(model_field, "")
+            for message in messages:
+                planned.error(column, message)
 
     @transaction.atomic
-    def apply(self, plan, *, by):
-        """Write every create and update, with their history, or nothing."""
+    def apply(self, plan, *, by, stamped=False):
+        """Write every create and update, with their history, or nothing.
+
+        For a kept plan (`stamped`), the records to update are locked first, then every
+        record the plan read is read again: StalePlan if any has changed since."""
         if not plan.is_valid:
             raise ValueError("A plan with errors cannot be applied")
-        creates = [row.obj for row in plan.of("create")]
-        updates = [row.obj for row in plan.of("update")]
-        if creates:
-            bulk_create_with_history(creates, self.model, batch_size=BATCH, default_user=by)
+        updates = plan.of("update")
+        records = {}
         if updates:
-            fields = sorted({name for row in plan.of("update") for name in row.changes})
-            bulk_update_with_history(updates, self.model, fields, batch_size=BATCH, default_user=by)
+            locked = self.model.objects.select_for_update()
+            records = locked.in_bulk([row.pk for row in updates])
+        if stamped and self.load(plan.lookup) != plan.stamp:
+            raise StalePlan
+        creates = [self.model(**row.values) for row in plan.of("create")]
+        if creates:
+            self.model.objects.bulk_create(creates, batch_size=BATCH)
+            write_history(self.model, [obj.pk for obj in creates], by=by)
+        if updates:
+            for row in updates:
+                for name, value in row.values.items():
+                    setattr(records[row.pk], name, value)
+            fields = sorted({name for row in updates for name in row.changes})
+            changed = [records[row.pk] for row in updates]
+            bulk_update_with_history(changed, self.model, fields, batch_size=BATCH, default_user=by)
         figures_changed()  # bulk writes send no post_save signal
         return plan.counts()
 
+    def confirm(self, kept, content, *, by):
+        """Apply a kept plan (Plan.keep) if the records it read are as they were:
+        (plan, counts). If not, or if no plan was kept, nothing is written and `content`
+        is planned again: (the new plan, None)."""
+        if kept:
+            plan = self.restore(kept)
+            try:
+                return plan, self.apply(plan, by=by, stamped=True)
+            except StalePlan:
+                pass
+        return self.plan(content), None
 
-def _current(obj, name, value):
-    """The object's value for `name`, comparing related objects by key (no query)."""
-    if isinstance(value, models.Model) or (
-        value is None and isinstance(obj._meta.get_field(name), models.ForeignKey)
-    ):
-        current_id = getattr(obj, f"{name}_id")
-        return value if (value is not None and current_id == value.pk) else current_id
-    return getattr(obj, name)
+    def restore(self, kept: bytes) -> Plan:
+        """A plan stored by Plan.keep(), its values typed again by the model's fields
+        (JSON gives back text, numbers and booleans: only amounts need it)."""
+        data = json.loads(zlib.decompress(kept))
+        typed = {
+            name: model_field.to_python
+            for name, model_field in self.fields.items()
+            if not isinstance(model_field, JSON_NATIVE)
+        }
+        rows = [
+            PlannedRow(
+                line=line,
+                action=action,
+                pk=pk,
+                values={
+                    name: typed[name](value) if name in typed else value
+                    for name, value in values.items()
+                },
+                changes=changes,
+                label=label,
+            )
+            for line, action, pk, values, changes, label in data["rows"]
+        ]
+        return Plan(rows=rows, lookup=data["lookup"], stamp=data["stamp"])
+
+
+# Fields whose values JSON gives back as they were (a foreign key's is its id).
+JSON_NATIVE = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+)
+
+
+def write_history(model, pks, *, by):
+    """The creation history rows of the records `pks`, as simple-history writes them
+    (bulk_history_create: type "+", the user, no reason, the fields it tracks), copied
+    from the table in one statement rather than built as one historical instance each."""
+    historical = model.history.model
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in historical.tracked_fields]
+    history = ["history_date", "history_type", "history_user_id", "history_change_reason"]
+    statement = (
+        f"INSERT INTO {quote(historical._meta.db_table)} "
+        f"({', '.join(columns)}, {', '.join(quote(c) for c in history)}) "
+        f"SELECT {', '.join(columns)}, %s, '+', %s, NULL FROM {quote(model._meta.db_table)} "
+        f"WHERE {quote(model._meta.pk.column)} "
+    )
+    when, user = timezone.now(), getattr(by, "pk", None)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(statement + "= ANY(%s)", [when, user, list(pks)])
+            return
+        for start in range(0, len(pks), 500):
+            chunk = pks[start : start + 500]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(statement + f"IN ({placeholders})", [when, user, *chunk])
+
+
+def _file_ids(rows):
+    """The ids the rows name; one no database column can hold names no record."""
+    ids = set()
+    for _line, cells in rows:
+        try:
+            if _text(cells.get("id")):
+                ids.add(parse_int(cells.get("id")))
+        except ValueError:
+            pass
+    return sorted(value for value in ids if 0 < value < 2**63)
+
+
+def _territory_fields(territory):
+    return (territory.pk, territory.code, territory.name, territory.parent_id)
 
 
 class CommitmentImporter(Importer):
     model = Commitment
-    foreign_keys = ("actor", "measure", "territory")
     exporter = CommitmentsExporter()
     required = ("mesure", "acteur_slug", "code_territoire", "annee", "intitule", "prevu")
+    label_field = "title"
     column_of = {
         "actor": "acteur_slug",
         "measure": "mesure",
@@ -548,40 +744,73 @@ class CommitmentImporter(Importer):
         "closing_note": "note_cloture",
         "is_public": "public",
     }
+    # What a row is compared with; delivered_amount for the rules of statuses. Always
+    # named: another table's generated columns stay out of the stamp.
+    FIELDS = (
+        "pk",
+        "actor_id",
+        "measure_id",
+        "territory_id",
+        "year",
+        "title",
+        "description",
+        "planned_amount",
+        "delivered_amount",
+        "status",
+        "closing_note",
+        "is_public",
+    )
 
-    def prepare(self, rows):
-        self.measures = {}
-        for measure in Measure.objects.all():
+    def __init__(self, scope=EVERYTHING):
+        super().__init__(scope)
+        self.statuses = Choices(Commitment.Status.choices, "statut")
+
+    def lookup_of(self, rows):
+        slugs, names, titles = set(), set(), set()
+        for _line, cells in rows:
+            slug = _text(cells.get("acteur_slug")).lower()
+            if slug:
+                slugs.add(slug)
+            else:  # a row names its actor by name only when it has no slug
+                names.add(_text(cells.get("acteur")))
+            titles.add(_text(cells.get("intitule")))
+        return {
+            "slugs": sorted(slugs - {""}),
+            "names": sorted(names - {""}),
+            "titles": sorted(titles - {""}),
+            "ids": _file_ids(rows),
+        }
+
+    def read_records(self, lookup):
+        self.measures, self.measure_of = {}, {}
+        for measure in Measure.objects.order_by("pk"):
+            self.stamped([(measure.pk, measure.slug, measure.name, measure.unit)])
             self.measures[measure.slug.lower()] = measure
             self.measures[measure.name.lower()] = measure
-        slugs = {_text(cells.get("acteur_slug")).lower() for _line, cells in rows}
-        names = {_text(cells.get("acteur")).lower() for _line, cells in rows}
-        self.actors_by_slug = {}
-        self.actors_by_name = {}
-        visible = Actor.objects.in_scope(self.scope)
-        for actor in visible.filter(slug__in=slugs) | visible.filter(
-            name__in=[_text(cells.get("acteur")) for _line, cells in rows]
-        ):
-            self.actors_by_slug[actor.slug.lower()] = actor
-            if actor.name.lower() in names:
-                self.actors_by_name.setdefault(actor.name.lower(), []).append(actor)
-        self.territories = list(Territory.objects.all())
-        ids = set()
-        for _line, cells in rows:
-            try:
-                if _text(cells.get("id")):
-                    ids.add(parse_int(cells.get("id")))
-            except ValueError:
-                pass
-        # An id no database column can hold names no commitment (and would overflow).
-        ids = {value for value in ids if 0 < value < 2**63}
-        in_scope = Commitment.objects.in_scope(self.scope)
-        self.by_id = in_scope.in_bulk(ids)
-        actor_ids = [a.pk for a in self.actors_by_slug.values()]
-        self.by_key = {
-            (c.actor_id, c.measure_id, c.territory_id, c.year, c.title): c
-            for c in in_scope.filter(actor_id__in=actor_ids)
-        }
+            self.measure_of[measure.pk] = measure
+        self.territories = list(Territory.objects.order_by("pk"))
+        self.stamped(_territory_fields(t) for t in self.territories)
+        visible = Actor.objects.in_scope(self.scope).order_by("pk").values("pk", "slug", "name")
+        actors = {}
+        for field_name in ("slug", "name"):
+            for queryset in _named(visible, **{field_name: lookup[f"{field_name}s"]}):
+                actors |= {a["pk"]: a for a in queryset}
+        names = {name.lower() for name in lookup["names"]}
+        self.actors_by_slug, self.actors_by_name = {}, {}
+        for pk in sorted(actors):
+            actor = self.stamped([actors[pk]])[0]
+            self.actors_by_slug[actor["slug"].lower()] = actor
+            if actor["name"].lower() in names:
+                self.actors_by_name.setdefault(actor["name"].lower(), []).append(actor)
+        in_scope = Commitment.objects.in_scope(self.scope).order_by("pk").values(*self.FIELDS)
+        self.by_id = {}
+        for queryset in _named(in_scope, pk=lookup["ids"]):
+            self.by_id |= {c["pk"]: c for c in self.stamped(queryset)}
+        self.by_key = {}
+        for queryset in _named(in_scope, actor_id=sorted(actors), title=lookup["titles"]):
+            for c in self.stamped(queryset):
+                key = (c["actor_id"], c["measure_id"], c["territory_id"], c["year"], c["title"])
+                self.by_key[key] = c
 
     def _actor(self, planned, cells):
         slug = _text(cells.get("acteur_slug")).lower()
@@ -640,9 +869,7 @@ class CommitmentImporter(Importer):
             values["description"] = _text(cells.get("description"))
         if "statut" in cells and _text(cells.get("statut")):
             try:
-                values["status"] = parse_choice(
-                    cells["statut"], Commitment.Status.choices, "statut"
-                )
+                values["status"] = self.statuses.parse(cells["statut"])
             except ValueError as error:
                 planned.error("statut", str(error))
         if "note_cloture" in cells:
@@ -654,28 +881,49 @@ class CommitmentImporter(Importer):
                 planned.error("public", str(error))
         if planned.errors:
             return
-        values |= {"actor": actor, "measure": measure, "territory": territory}
-        obj = None
+        values |= {"actor_id": actor["pk"], "measure_id": measure.pk, "territory_id": territory.pk}
+        current = None
         raw_id = _text(cells.get("id"))
         if raw_id:
             try:
-                obj = self.by_id.get(parse_int(raw_id))
+                current = self.by_id.get(parse_int(raw_id))
             except ValueError:
-                obj = None
-            if obj is None:
+                current = None
+            if current is None:
                 planned.error("id", f"Aucun engagement n'a l'identifiant « {raw_id} ».")
                 return
         else:
-            key = (actor.pk, measure.pk, territory.pk, values["year"], values["title"])
-            obj = self.by_key.get(key)
+            key = (actor["pk"], measure.pk, territory.pk, values["year"], values["title"])
+            current = self.by_key.get(key)
         planned.key = (
-            ("id", obj.pk)
-            if obj
-            else (actor.pk, measure.pk, territory.pk, values["year"], values["title"])
+            ("id", current["pk"])
+            if current
+            else (actor["pk"], measure.pk, territory.pk, values["year"], values["title"])
         )
-        if obj is None:
-            obj = Commitment()
-        self._settle(planned, obj, values)
+        self._settle(planned, current, values)
+
+    def check_rules(self, planned, merged):
+        status, note = merged["status"], merged["closing_note"]
+        whole = Unit(self.measure_of[merged["measure_id"]].unit).is_whole
+        amount = merged["planned_amount"]
+        if (
+            status == Commitment.Status.PLANNED
+            and not note
+            and not merged["delivered_amount"]
+            and (not whole or amount == amount.to_integral_value())
+        ):
+            return  # what most rows are: nothing Commitment.clean() could refuse
+        probe = Commitment(
+            measure=self.measure_of[merged["measure_id"]],
+            planned_amount=amount,
+            delivered_amount=merged["delivered_amount"],
+            status=status,
+            closing_note=note,
+        )
+        try:
+            probe.clean()
+        except ValidationError as error:
+            self._report(planned, error)
 
 
 # Until issue 13 the acteurs report called "secteur_public" "public", which read as
@@ -685,9 +933,9 @@ LEGACY_SECTOR_COLUMN = "public"
 
 class ActorImporter(Importer):
     model = Actor
-    foreign_keys = ("territory",)
     exporter = ActorsExporter()
     required = ("nom", "slug", "type_acteur")
+    label_field = "name"
     column_of = {
         "name": "nom",
         "slug": "slug",
@@ -700,21 +948,60 @@ class ActorImporter(Importer):
         "email": "courriel",
         "description": "description",
     }
+    FIELDS = (
+        "pk",
+        "name",
+        "slug",
+        "kind",
+        "is_public_sector",
+        "is_institutional",
+        "territory_id",
+        "siret",
+        "website",
+        "email",
+        "description",
+    )
     email_validator = EmailValidator(message="Adresse électronique invalide.")
+    url_validator = URLValidator(message="Adresse de site internet invalide.")
 
     @property
     def accepted(self):
         # Files exported before the column was renamed still import.
         return [*self.exporter.headers, LEGACY_SECTOR_COLUMN]
 
-    url_validator = URLValidator(message="Adresse de site internet invalide.")
+    def __init__(self, scope=EVERYTHING):
+        super().__init__(scope)
+        self.kinds = Choices(Actor.Kind.choices, "type d'acteur")
 
-    def prepare(self, rows):
-        self.by_slug = {actor.slug: actor for actor in Actor.objects.all()}
-        self.editable = set(Actor.objects.editable_in(self.scope).values_list("pk", flat=True))
-        self.by_id = {actor.pk: actor for actor in self.by_slug.values()}
-        self.sirets = {actor.siret: actor.pk for actor in self.by_slug.values() if actor.siret}
-        self.territories = list(Territory.objects.all())
+    def lookup_of(self, rows):
+        slugs, sirets = set(), set()
+        for _line, cells in rows:
+            slugs.add(_text(cells.get("slug")))
+            sirets.add(_text(cells.get("siret")).replace(" ", ""))
+        return {
+            "slugs": sorted(slugs - {""}),
+            "sirets": sorted(sirets - {""}),
+            "ids": _file_ids(rows),
+        }
+
+    def read_records(self, lookup):
+        self.territories = list(Territory.objects.order_by("pk"))
+        self.territory_of = {t.pk: t for t in self.territories}
+        self.stamped(_territory_fields(t) for t in self.territories)
+        actors = Actor.objects.order_by("pk").values(*self.FIELDS)
+        found = {}
+        for name, values in (("slug", "slugs"), ("pk", "ids"), ("siret", "sirets")):
+            for queryset in _named(actors, **{name: lookup[values]}):
+                found |= {a["pk"]: a for a in queryset}
+        found = dict(sorted(found.items()))
+        self.stamped(found.values())
+        self.editable = set()
+        editable = Actor.objects.editable_in(self.scope).order_by("pk")
+        for queryset in _named(editable, pk=list(found)):
+            self.editable |= set(self.stamped(queryset.values_list("pk", flat=True)))
+        self.by_id = found
+        self.by_slug = {actor["slug"]: actor for actor in found.values()}
+        self.sirets = {actor["siret"]: actor["pk"] for actor in found.values() if actor["siret"]}
         self.file_sirets = {}
 
     def plan_row(self, planned, cells):
@@ -730,9 +1017,7 @@ class ActorImporter(Importer):
                 "des chiffres, des tirets et des tirets bas.",
             )
         try:
-            values["kind"] = parse_choice(
-                cells.get("type_acteur"), Actor.Kind.choices, "type d'acteur"
-            )
+            values["kind"] = self.kinds.parse(cells.get("type_acteur"))
         except ValueError as error:
             planned.error("type_acteur", str(error))
         for column, name in (
@@ -755,13 +1040,13 @@ class ActorImporter(Importer):
             if len(matches) > 1:
                 matches = [t for t in matches if t.name.lower() == territory_name.lower()]
             if len(matches) == 1:
-                values["territory"] = matches[0]
+                values["territory_id"] = matches[0].pk
             else:
                 planned.error(
                     "code_territoire", f"Territoire inconnu « {code or territory_name} »."
                 )
         elif "code_territoire" in cells or "territoire" in cells:
-            values["territory"] = None
+            values["territory_id"] = None
         for column, name in (
             ("siret", "siret"),
             ("site_internet", "website"),
@@ -792,42 +1077,43 @@ class ActorImporter(Importer):
         if planned.errors:
             return
         raw_id = _text(cells.get("id"))
-        obj = None
+        current = None
         if raw_id:
             try:
-                obj = self.by_id.get(parse_int(raw_id))
+                current = self.by_id.get(parse_int(raw_id))
             except ValueError:
-                obj = None
-            if obj is None:
+                current = None
+            if current is None:
                 planned.error("id", f"Aucun acteur n'a l'identifiant « {raw_id} ».")
                 return
             other = self.by_slug.get(values["slug"])
-            if other is not None and other.pk != obj.pk:
+            if other is not None and other["pk"] != current["pk"]:
                 planned.error(
                     "slug", f"Le slug « {values['slug']} » est déjà celui d'un autre acteur."
                 )
                 return
         else:
-            obj = self.by_slug.get(values["slug"])
+            current = self.by_slug.get(values["slug"])
         planned.key = ("slug", values["slug"])
-        if obj is not None and obj.pk not in self.editable:
+        if current is not None and current["pk"] not in self.editable:
             # Another team's actor, as one's own `acteurs` report lists it: left as it is,
             # the row imports unchanged; a row that would change it is refused.
-            if any(_current(obj, name, value) != value for name, value in values.items()):
+            if any(current[name] != value for name, value in values.items()):
                 planned.error(
                     "slug",
-                    f"L'acteur « {obj.name} » relève d'un autre territoire que le vôtre "
+                    f"L'acteur « {current['name']} » relève d'un autre territoire que le vôtre "
                     f"({self.scope.label}) : son équipe seule le modifie.",
                 )
             else:
-                planned.action, planned.obj = "unchanged", obj
+                planned.action, planned.pk = "unchanged", current["pk"]
+                planned.label = current["name"]
             return
-        if not self.scope.everything and not self._in_scope(planned, obj, values):
+        if not self.scope.everything and not self._in_scope(planned, current, values):
             return
         siret = values.get("siret")
         if siret:
             owner = self.sirets.get(siret)
-            if owner is not None and (obj is None or owner != obj.pk):
+            if owner is not None and (current is None or owner != current["pk"]):
                 planned.error("siret", f"Le SIRET {siret} est déjà celui d'un autre acteur.")
                 return
             if siret in self.file_sirets:
@@ -836,15 +1122,15 @@ class ActorImporter(Importer):
                 )
                 return
             self.file_sirets[siret] = planned.line
-        self._settle(planned, obj or Actor(), values)
+        self._settle(planned, current, values)
 
-    def _in_scope(self, planned, obj, values):
+    def _in_scope(self, planned, current, values):
         """A departmental team's actor has a territory, theirs or one it contains."""
-        if "territory" in values:
-            territory = values["territory"]
+        if "territory_id" in values:
+            territory_id = values["territory_id"]
         else:
-            territory_id = obj.territory_id if obj is not None else None
-            territory = next((t for t in self.territories if t.pk == territory_id), None)
+            territory_id = current["territory_id"] if current is not None else None
+        territory = self.territory_of.get(territory_id)
         if territory is None:
             planned.error(
                 "code_territoire",

@@ -17,6 +17,9 @@ class PendingImport(models.Model):
     target = models.CharField(max_length=100)  # the model's label, e.g. commitments.commitment
     name = models.CharField(max_length=255, blank=True)
     content = models.BinaryField()  # the file, zlib-compressed
+    # The preview's plan (reports.imports.Plan.keep): the confirmation applies it rather
+    # than planning the file again. Empty for a file whose preview found errors.
+    plan = models.BinaryField(default=bytes, blank=True)
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:

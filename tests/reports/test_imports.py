@@ -172,7 +172,7 @@ def test_actor_rows_are_checked(forum):
     plan = ActorImporter().plan(content)
     errors = {(line, column) for line, column, _m in plan.errors}
     assert errors == {(2, "slug"), (3, "type_acteur"), (4, "siret"), (5, "courriel")}
-    assert plan.of("update")[0].obj.slug == "diplp"
+    assert plan.of("update")[0].pk == Actor.objects.get(slug="diplp").pk
 
 
 # In the admin
