@@ -6,7 +6,7 @@ PORT ?= 8000
 # The suite runs with production settings (DEBUG off), so it needs a key of its own.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production DEBUG=off HTTPS=off
 
-.PHONY: run serve test quality install migrate demo clean bench bench-reports bench-login backup restore loadtest
+.PHONY: run serve test quality install migrate demo clean bench bench-reports bench-import bench-login backup restore loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,13 @@ bench-reports: install
 	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL=postgres://… (the benchmark compares with COPY)"; exit 2)
 	DEBUG=on $(BIN)/python manage.py migrate --no-input -v0
 	DEBUG=on $(BIN)/python manage.py bench_reports
+
+# On PostgreSQL (DATABASE_URL), demo loaded: the admin import of 10 000 rows against
+# COPY + INSERT … SELECT of the same rows, both committed (operations/import_bench.py).
+bench-import: install
+	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL=postgres://… (the benchmark compares with COPY)"; exit 2)
+	DEBUG=on $(BIN)/python manage.py migrate --no-input -v0
+	DEBUG=on $(BIN)/python manage.py bench_import
 
 # Failed logins from one address against gunicorn on loopback (this database and CACHE_URL):
 # the throttle's cost and a public page's median under a bounded flood.
