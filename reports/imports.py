@@ -445,7 +445,8 @@ class Plan:
         back data (a pickle would run whatever code the stored bytes named)."""
         rows = [[r.line, r.action, r.pk, r.values, r.changes, r.label] for r in self.rows]
         data = {"lookup": self.lookup, "stamp": self.stamp, "rows": rows}
-        return zlib.compress(json.dumps(data, cls=DjangoJSONEncoder).encode())
+        text = json.dumps(data, cls=DjangoJSONEncoder, separators=(",", ":"))
+        return zlib.compress(text.encode(), 1)  # the fastest level: it is kept two hours
 
 
 class AnyOf(Lookup):
