@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0001_pending_import'),
+        ('reports', '0002_report_build'),
     ]
 
     operations = [
