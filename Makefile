@@ -91,8 +91,14 @@ bench-login: install
 
 # Mixed traffic against gunicorn on loopback (PostgreSQL, demo loaded): DURATION seconds,
 # CLIENTS concurrent clients; RESTART=1 restarts PostgreSQL half-way.
+# Fails unless each kind of client did its minimum of work (MIN_PAGES, MIN_REPORTS,
+# MIN_VALIDATIONS, MIN_DOWNLOADS override the defaults); LOADTEST_PORT for gunicorn.
 loadtest: install
-	DEBUG=on $(BIN)/python manage.py loadtest --duration $${DURATION:-60} --clients $${CLIENTS:-50} $(if $(RESTART),--restart-postgres,)
+	DEBUG=on $(BIN)/python manage.py loadtest --duration $${DURATION:-60} --clients $${CLIENTS:-50} \
+	  $(if $(RESTART),--restart-postgres,) $(if $(LOADTEST_PORT),--port $(LOADTEST_PORT),) \
+	  $(if $(MIN_PAGES),--min-pages $(MIN_PAGES),) $(if $(MIN_REPORTS),--min-reports $(MIN_REPORTS),) \
+	  $(if $(MIN_VALIDATIONS),--min-validations $(MIN_VALIDATIONS),) \
+	  $(if $(MIN_DOWNLOADS),--min-downloads $(MIN_DOWNLOADS),)
 
 # One archive: pg_dump / pg_restore on PostgreSQL, a consistent copy of the file on SQLite,
 # and the evidence files (through the storage API).

@@ -12,14 +12,11 @@ client hearing it, so there the database may hold more than was seen, never less
 """
 
 import functools
-import http.client
 import json
-import os
 import random
 import subprocess
 import threading
 import time
-import urllib.parse
 import uuid
 from collections import Counter
 from decimal import Decimal
@@ -30,12 +27,11 @@ from django.db.models import F, Q, Sum
 
 from actors.models import Membership
 from commitments.models import Commitment, Delivery
-from operations.servers import gunicorn_on_loopback
+from operations.load import DOWNLOADS, KINDS, MINIMUMS, shortfalls, throughput
+from operations.servers import CUT, Session, gunicorn_on_loopback
 
-PASSWORD = "demo-pauvrete-2020"
 AMOUNT = Decimal(1)  # each report
 AGENTS = 3
-CUT = 0  # the status recorded when the connection broke before a whole answer
 PUBLIC = [
     "/",
     "/enjeux/",
@@ -47,46 +43,6 @@ PUBLIC = [
 ]
 
 
-class Session:
-    """A browser-like client: keeps cookies, sends the CSRF token."""
-
-    def __init__(self, port):
-        self.port = port
-        self.cookies = {}
-
-    def request(self, method, path, form=None):
-        connection_ = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {
-            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-            "Host": "127.0.0.1",
-            "Referer": f"http://127.0.0.1:{self.port}{path}",
-        }
-        body = None
-        if form is not None:
-            form = {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
-            body = urllib.parse.urlencode(form, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            connection_.request(method, path, body=body, headers=headers)
-            response = connection_.getresponse()
-            content = response.read()
-        except (http.client.HTTPException, OSError):
-            return CUT, b""  # e.g. a streamed export cut when PostgreSQL goes away
-        finally:
-            connection_.close()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        return response.status, content
-
-    def login(self, username, admin=False):
-        path = "/admin/login/" if admin else "/comptes/connexion/"
-        self.request("GET", path)
-        status, _ = self.request("POST", path, {"username": username, "password": PASSWORD})
-        return status == 302
-
-
 class Command(BaseCommand):
     help = "Charge mixte (boucle locale, bornée) contre gunicorn et PostgreSQL."
 
@@ -94,16 +50,32 @@ class Command(BaseCommand):
         parser.add_argument("--duration", type=int, default=60)
         parser.add_argument("--clients", type=int, default=50)
         parser.add_argument("--restart-postgres", action="store_true")
+        parser.add_argument("--port", type=int, help="port de gunicorn (par défaut, un libre)")
+        for kind in KINDS:
+            parser.add_argument(
+                kind.option,
+                type=int,
+                default=MINIMUMS[kind.key],
+                dest=f"min_{kind.key}",
+                help=f"minimum de {kind.label} (défaut {MINIMUMS[kind.key]})",
+            )
 
-    def handle(self, *args, duration, clients, restart_postgres, **options):
+    def handle(self, *args, duration, clients, restart_postgres, port, **options):
         if connection.vendor != "postgresql":
             raise CommandError("La charge se mesure sur PostgreSQL (DATABASE_URL).")
         if not Membership.objects.filter(user__username="referent.a").exists():
             raise CommandError("Chargez la démo d'abord : make demo (ou load_demo).")
-        with gunicorn_on_loopback() as port:
+        minimums = {kind.key: options[f"min_{kind.key}"] for kind in KINDS}
+        with gunicorn_on_loopback(port=port) as port:
             result = self._run(port, duration, clients, restart_postgres)
         connection.close()
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
+        self.stdout.write("Débit par type de client (par seconde) :")
+        for label, rate in result["throughput_per_second"].items():
+            self.stdout.write(f"  {label} : {rate}")
+        missing = shortfalls(result["done"], minimums)
+        if missing:
+            raise CommandError("Échec : trop peu de travail fait.\n  " + "\n  ".join(missing))
         if result["server_errors_outside_restart"]:
             raise CommandError("Échec : erreurs serveur en dehors du redémarrage.")
         if result["client_crashes"]:
@@ -111,7 +83,10 @@ class Command(BaseCommand):
         if result["recovered"] is False:
             raise CommandError("Échec : le serveur n'a plus répondu après le redémarrage.")
         if not result["totals_match"]:
-            raise CommandError("Échec : totaux différents de ce que les clients ont vu.")
+            raise CommandError(
+                "Échec : totaux différents de ce que les clients ont vu, "
+                "ou rien n'a été déclaré ni validé."
+            )
 
     def _run(self, port, duration, clients, restart_postgres):
         commitments = list(
@@ -127,6 +102,7 @@ class Command(BaseCommand):
         errors_outside = Counter()
         answered_after_restart = [0]  # requests served without error once PostgreSQL is back
         seen = {"reported": 0, "validated": set()}  # what the server confirmed to clients
+        done = {"pages": 0, "downloads": Counter()}  # reads answered whole
         lock = threading.Lock()
 
         def record(status):
@@ -143,11 +119,15 @@ class Command(BaseCommand):
         def anonymous():
             session = Session(port)
             while time.monotonic() < stop:
-                record(session.request("GET", random.choice(PUBLIC))[0])
+                status, _ = session.request("GET", random.choice(PUBLIC))
+                record(status)
+                if status == 200:
+                    with lock:
+                        done["pages"] += 1
 
         def contact():
             session = Session(port)
-            session.login("referent.a")
+            session.login("referent.a", until=stop)
             while time.monotonic() < stop:
                 pk, year, _unit = random.choice(commitments)
                 status, _ = session.request(
@@ -161,13 +141,14 @@ class Command(BaseCommand):
                     },
                 )
                 record(status)
-                if status == 302:
+                # Confirmed by the redirect to the commitment's page, not to the login.
+                if status == 302 and session.location.endswith(f"/espace/engagements/{pk}/"):
                     with lock:
                         seen["reported"] += 1
 
         def agent(share, shares):
             session = Session(port)
-            session.login("agent.demo", admin=True)
+            session.login("agent.demo", admin=True, until=stop)
             while time.monotonic() < stop:
                 try:  # the load client's own look-up, not the server's: retry over a restart
                     # Each agent reviews its own share, so a confirmed id is its own work.
@@ -190,15 +171,24 @@ class Command(BaseCommand):
                     {"action": "validate_deliveries", "_selected_action": ids, "index": "0"},
                 )
                 record(status)
-                if status == 302:
+                if status == 302 and session.location.endswith("/admin/commitments/delivery/"):
                     with lock:
                         seen["validated"].update(ids)
 
         def manager():
             session = Session(port)
-            session.login("gestionnaire.demo")
+            session.login("gestionnaire.demo", until=stop)
+            turn = random.randrange(len(DOWNLOADS))
             while time.monotonic() < stop:
-                record(session.request("GET", "/rapports/synthese.csv?year=2021")[0])
+                address = DOWNLOADS[turn % len(DOWNLOADS)]
+                status, _ = session.request("GET", address, keep=False)
+                record(status)
+                if status == 200 and session.received:
+                    with lock:
+                        done["downloads"][address] += 1
+                    turn += 1
+                elif status == 429:  # both download slots taken: wait as Retry-After asks
+                    time.sleep(1)
 
         agents = [functools.partial(agent, share, AGENTS) for share in range(AGENTS)]
         roles = [manager] * 2 + agents + [contact] * 10
@@ -218,9 +208,9 @@ class Command(BaseCommand):
         if restart_postgres:
             time.sleep(duration / 2)
             restart_window[0] = time.monotonic()
-            version = sorted(os.listdir("/etc/postgresql"))[0]
+            version, cluster = _cluster_serving(connection.settings_dict)
             subprocess.run(
-                ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+                ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "restart"],
                 check=True,
             )
             restart_window[1] = time.monotonic()
@@ -242,6 +232,12 @@ class Command(BaseCommand):
                 pk__in=[c[0] for c in commitments]
             ).annotate(validated=validated_of)
         )
+        work = {
+            **done,
+            "reports": seen["reported"],
+            "validations": len(seen["validated"]),
+            "downloads": dict(done["downloads"]),
+        }
         lost = {
             "reports": max(seen["reported"] - in_database["reported"], 0),
             "validations": len(seen["validated"] - in_database["validated"]),
@@ -271,7 +267,26 @@ class Command(BaseCommand):
             "validated_in_database": str(validated_in_database),
             "delivered_growth": str(delivered - before),
             "lost": lost,
+            # Zero equals zero: the check proves something only if writes were made.
             "totals_match": delivered - before == validated_in_database
             and invariant
-            and seen_matches,
+            and seen_matches
+            and seen["reported"] > 0
+            and len(seen["validated"]) > 0,
+            "done": work,
+            "throughput_per_second": throughput(work, duration),
         }
+
+
+def _cluster_serving(database):
+    """(version, name) of the local PostgreSQL cluster listening on the database's port
+    (pg_lsclusters): the one to restart, whichever cluster the load test runs on."""
+    port = str(database.get("PORT") or 5432)
+    listing = subprocess.run(
+        ["pg_lsclusters", "--no-header"], capture_output=True, text=True, check=True
+    ).stdout
+    for line in listing.splitlines():
+        version, name, cluster_port, *_ = line.split()
+        if cluster_port == port:
+            return version, name
+    raise CommandError(f"Aucun cluster PostgreSQL local n'écoute sur le port {port}.")
