@@ -8,7 +8,7 @@ def _done(pages=1000, reports=100, validations=100, downloads=5):
         "pages": pages,
         "reports": reports,
         "validations": validations,
-        "downloads": {address: downloads for address in DOWNLOADS},
+        "downloads": dict.fromkeys(DOWNLOADS, downloads),
     }
 
 
