@@ -6,7 +6,7 @@ PORT ?= 8000
 # The suite runs with production settings (DEBUG off), so it needs a key of its own.
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production DEBUG=off HTTPS=off
 
-.PHONY: run serve test quality install migrate demo clean bench bench-reports bench-import bench-login backup restore loadtest
+.PHONY: run serve test quality install migrate demo clean bench bench-demo bench-reports bench-import bench-login backup restore loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,15 +60,25 @@ quality: install
 	$(BIN)/ruff check .
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
-# On PostgreSQL (DATABASE_URL): builds load_demo --scale 400 once, then prints the table
-# of docs/benchmarks.md (queries, server time, export, load under gunicorn, load_demo).
+# On PostgreSQL (DATABASE_URL): builds load_demo --scale SCALE (400) once, then prints the
+# one table of docs/benchmarks.md and writes it there: each measurement against a
+# reference doing the same work in the same run, met or missed (operations/benchmarks.py).
+# RUNS (best of, 3), BENCH_PORT (the servers' port, a free one by default).
 bench: install
 	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL=postgres://… (the benchmark runs on PostgreSQL)"; exit 2)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	DEBUG=on $(BIN)/python manage.py migrate --no-input -v0
-	DEBUG=on $(BIN)/python manage.py bench
+	DEBUG=on $(BIN)/python manage.py bench --scale $${SCALE:-400} --runs $${RUNS:-3} \
+	  $(if $(BENCH_PORT),--port $(BENCH_PORT),)
 
-# On PostgreSQL (DATABASE_URL): loads load_demo --scale 400 if missing, then measures.
+# On PostgreSQL (DATABASE_URL): load_demo at one million deliveries in a fresh database
+# (<name>_demo, dropped after), against COPY of the same rows; minutes. Writes its section
+# of docs/benchmarks.md.
+bench-demo: install
+	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL=postgres://… (the benchmark runs on PostgreSQL)"; exit 2)
+	DEBUG=on $(BIN)/python manage.py bench_demo
+
+# On PostgreSQL (DATABASE_URL): only the reports' rows of `make bench`, printed.
 bench-reports: install
 	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL=postgres://… (the benchmark compares with COPY)"; exit 2)
 	DEBUG=on $(BIN)/python manage.py migrate --no-input -v0
