@@ -175,10 +175,9 @@ class Command(BaseCommand):
                     with lock:
                         seen["validated"].update(ids)
 
-        def manager():
+        def manager(turn):
             session = Session(port)
             session.login("gestionnaire.demo", until=stop)
-            turn = random.randrange(len(DOWNLOADS))
             while time.monotonic() < stop:
                 address = DOWNLOADS[turn % len(DOWNLOADS)]
                 status, _ = session.request("GET", address, keep=False)
@@ -191,7 +190,8 @@ class Command(BaseCommand):
                     time.sleep(1)
 
         agents = [functools.partial(agent, share, AGENTS) for share in range(AGENTS)]
-        roles = [manager] * 2 + agents + [contact] * 10
+        managers = [functools.partial(manager, turn) for turn in range(2)]  # each its own first
+        roles = managers + agents + [contact] * 10
         roles += [anonymous] * max(clients - len(roles), 0)
         crashes = []
 
