@@ -22,6 +22,8 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from operations.benchmarks import Row, Target, absolute
+from operations.import_bench import TARGET as IMPORT_TARGET
+from operations.import_bench import measure_import
 from operations.report_bench import best_of, reports
 from operations.servers import database_url, gunicorn_on_loopback
 from public.cache import VERSION_KEY
@@ -237,5 +239,27 @@ def _wrk(url, bench, script=None):
     }
 
 
-# The table's sections, in order; other parts (admin lists, import) append theirs.
-SECTIONS = [queries, server_time, reports, cache_hit_and_miss]
+def imports(bench):
+    """Section: the admin import of 10 000 new commitments, preview and confirmation,
+    committed, against COPY … FROM of the same rows into a temporary table and one
+    INSERT … SELECT writing them with their history, committed (operations/import_bench)."""
+    bench.say("Import de 10 000 engagements…")
+    figures = measure_import(runs=bench.runs)
+    rows = f"{figures['rows']:,}".replace(",", "\u202f")
+    return [
+        Row(
+            f"import de {rows} engagements (aperçu + confirmation, validé) contre COPY … FROM "
+            "dans une table temporaire + INSERT … SELECT avec l'historique, validé "
+            "(ratio = temps de l'import / temps de la référence)",
+            f"{absolute(figures['import_seconds'])} (aperçu "
+            f"{figures['preview_seconds']:.2f} s, confirmation {figures['confirm_seconds']:.2f} s)",
+            absolute(figures["reference_seconds"]),
+            figures["ratio"],
+            Target(IMPORT_TARGET, at_least=False),
+            reason="les nouvelles lignes passent par bulk_create (grands INSERT à analyser)",
+        )
+    ]
+
+
+# The table's sections, in order; other parts (admin lists) append theirs.
+SECTIONS = [queries, server_time, reports, cache_hit_and_miss, imports]
