@@ -176,7 +176,7 @@ def copy_lines(queryset, header, progress=None):
     """Runs the COPY now, so that a database that fails does so in the view, before any
     byte is sent (the 503 page rather than a cut download); then returns the text
     chunks: `header`, then the queryset's `line` values, about a megabyte at a time.
-    progress: called with the count of lines read back after each block."""
+    progress: a callable given the number of lines sent so far, with each chunk."""
     lines = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _chunks, or below
     try:
         _copy(queryset.values_list("line"), lines)
@@ -197,9 +197,11 @@ def _chunks(lines, header, progress=None):
             cut = block.rfind(b"\n") + 1
             block, rest = block[:cut], block[cut:]
             if progress is not None:
-                written += block.count(b"\n")  # COPY escapes a LF inside a line
+                written += block.count(b"\n")
                 progress(written)
             yield _unescape(block.replace(b"\n", b"\r\n")).decode("utf-8")
+    if progress is not None and not written:
+        progress(0)
     if rest:
         raise ValueError("COPY s'est arrêté au milieu d'une ligne.")
 

@@ -1,7 +1,7 @@
 """One writer for every report: CSV in two dialects, XLSX, or JSON; formulas defused in
-CSV and XLSX (JSON is read by programs, never run as a spreadsheet)."""
+CSV and XLSX (JSON is read by programs, never run as a spreadsheet). XLSX files are
+written by XlsxWriter (openpyxl reads the imported ones)."""
 
-import contextlib
 import csv
 import datetime
 import json
@@ -9,12 +9,9 @@ import tempfile
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
+import xlsxwriter
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from strategy.units import rate_percent, shown_decimals
 
@@ -38,8 +35,6 @@ WHOLE_FORMAT = "#,##0"
 DATETIME_FORMAT = "DD/MM/YYYY hh:mm"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 500
-HEADER_FONT = Font(bold=True)
-RIGHT = Alignment(horizontal="right")
 
 
 def defuse(text):
@@ -170,12 +165,13 @@ def csv_cell(text, dialect):
     return _writer(dialect).writerow([defuse(text)]).removesuffix("\r\n")
 
 
-def csv_chunks(headers, rows, dialect="excel", kinds=None):
+def csv_chunks(headers, rows, dialect="excel", kinds=None, progress=None):
     """Text chunks of the CSV file, a few hundred rows at a time (constant memory).
 
     excel: `;`, decimal comma, dd/mm/yyyy, with a BOM so that French Excel reads UTF-8;
     csv: RFC 4180 (`,`, CRLF), decimal point, ISO dates, no BOM. Times are written in
     the time zone current when this is called (the request's), not when it is read.
+    progress: a callable given the number of rows written so far, with each chunk.
     """
     writer = _writer(dialect)
     zone = timezone.get_current_timezone()
@@ -183,90 +179,206 @@ def csv_chunks(headers, rows, dialect="excel", kinds=None):
         formatters = [lambda value: _cell_for_csv(value, dialect, zone)] * len(headers)
     else:
         formatters = [_csv_formatter(kind, dialect, zone) for kind in kinds]
-    return _csv_lines(writer, csv_header(headers, dialect), rows, formatters)
+    return _csv_lines(writer, csv_header(headers, dialect), rows, formatters, progress)
 
 
-def _csv_lines(writer, header, rows, formatters):
+def _csv_lines(writer, header, rows, formatters, progress):
     yield header
-    writerow, lines = writer.writerow, []
+    writerow, lines, written = writer.writerow, [], 0
     for row in rows:
         lines.append(
             writerow([format_(value) for format_, value in zip(formatters, row, strict=True)])
         )
         if len(lines) >= ROWS_PER_CHUNK:
+            written += len(lines)
+            if progress is not None:
+                progress(written)
             yield "".join(lines)
             lines = []
+    if progress is not None:
+        progress(written + len(lines))
     if lines:
         yield "".join(lines)
 
 
-def write_xlsx(headers, kinds, rows, title, about=()):
-    """An XLSX file (openpyxl write-only, rows go to disk as they come); returns it open.
+def write_xlsx(headers, kinds, rows, title, about=(), progress=None):
+    """An XLSX file, written as the rows come (XlsxWriter's constant_memory mode: each
+    row goes to disk once the next starts); returns it open, at its start.
 
-    about: rows of text for a second sheet, « À propos » (what the file holds)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
-    try:
-        _prepare_sheet(sheet, headers, kinds)
-        sheet.append([_header_cell(sheet, h, kind) for h, kind in zip(headers, kinds, strict=True)])
-        last = 1
-        for row in rows:
-            sheet.append(
-                [_cell_for_xlsx(sheet, value, kind) for value, kind in zip(row, kinds, strict=True)]
+    about: rows of text for a second sheet, « À propos » (what the file holds).
+    progress: a callable given the number of rows written so far, every PROGRESS_EVERY
+    rows and once at the end (a background build shows it)."""
+    # XlsxWriter's own temporary files (a sheet's rows, the parts of the zip) go in a
+    # folder of their own, removed whatever happens; the finished file is unnamed.
+    with tempfile.TemporaryDirectory(prefix="xlsx-") as folder:
+        output = tempfile.TemporaryFile(suffix=".xlsx", dir=folder)  # noqa: SIM115 - the response closes it
+        try:
+            workbook = xlsxwriter.Workbook(
+                output, {"constant_memory": True, "tmpdir": folder, "in_memory": False}
             )
-            last += 1
-        if headers:  # written after the rows: the filter spans them all
-            sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last}"
-        if about:
-            _about_sheet(workbook.create_sheet(title=ABOUT_TITLE), about)
-        workbook.save(output)
-    except BaseException:
-        output.close()
-        # openpyxl's write-only sheet streams its rows to a named temporary file of its
-        # own, removed only when the workbook is saved: remove it on any failure.
-        writer = getattr(sheet, "_writer", None)
-        if writer is not None:
-            with contextlib.suppress(Exception):  # the rows' generator, then the file
-                if sheet._rows is not None:
-                    sheet._rows.close()
-                writer.close()
-            writer.cleanup()
-        raise
+            sheet = workbook.add_worksheet(title[:31])
+            formats = _Formats(workbook)
+            _prepare_sheet(sheet, headers, kinds)
+            for index, (header, kind) in enumerate(zip(headers, kinds, strict=True)):
+                header_format = formats.right_header if kind in FIGURES else formats.header
+                sheet.write_string(0, index, defuse(xlsx_text(str(header))), header_format)
+            last = _write_rows(
+                sheet, [_cell_writer(sheet, kind, formats) for kind in kinds], rows, progress
+            )
+            if headers:  # the filter spans every row
+                sheet.autofilter(0, 0, last, len(headers) - 1)
+            if about:
+                _about_sheet(workbook.add_worksheet(ABOUT_TITLE), about, formats)
+            workbook.close()
+        except BaseException:
+            output.close()
+            raise
     output.seek(0)
     return output
+
+
+PROGRESS_EVERY = 1000
+
+
+def _write_rows(sheet, writers, rows, progress):
+    """Writes the rows under the header; returns the last row's index (0: none)."""
+    number = 0
+    for number, row in enumerate(rows, start=1):
+        for column, (write, value) in enumerate(zip(writers, row, strict=True)):
+            if value is not None:
+                write(number, column, value)
+        if progress is not None and not number % PROGRESS_EVERY:
+            progress(number)
+    if progress is not None:
+        progress(number)
+    return number
+
+
+class _Formats:
+    """The workbook's formats, made once (XlsxWriter keeps one per distinct style)."""
+
+    def __init__(self, workbook):
+        self.header = workbook.add_format({"bold": True})
+        self.right_header = workbook.add_format({"bold": True, "align": "right"})
+        self.label = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        self.wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
+        self.kinds = {
+            kind: workbook.add_format({"num_format": number_format})
+            for kind, number_format in XLSX_FORMATS.items()
+        }
+        self.whole = workbook.add_format({"num_format": WHOLE_FORMAT})
+        self.datetime = workbook.add_format({"num_format": DATETIME_FORMAT})
+
+
+# Excel's day 0 (its 1900 calendar, counted from 1900-03-01 on as every date here is).
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+EXCEL_EPOCH_DAY = EXCEL_EPOCH.date()
+
+
+def _cell_writer(sheet, kind, formats):
+    """One function per column, chosen once: (row, column, value) -> the cell written
+    with the column's format; a value of another type than the column's is written by
+    its own type (_any_cell)."""
+    write_number, write_string = sheet.write_number, sheet.write_string
+
+    def text(row, column, value):
+        if value.__class__ is str:
+            if value:
+                write_string(row, column, defuse(xlsx_text(value)))
+        else:
+            _any_cell(sheet, formats, row, column, value)
+
+    if kind == TEXT or kind not in FIGURES + (DATE,):
+        return text
+
+    if kind == DATE:
+        zone = timezone.get_current_timezone()
+        date_format, datetime_format = formats.kinds[DATE], formats.datetime
+
+        def date(row, column, value):
+            if isinstance(value, datetime.datetime):
+                local = value.astimezone(zone).replace(tzinfo=None) - EXCEL_EPOCH
+                write_number(row, column, local.days + local.seconds / 86400, datetime_format)
+            elif isinstance(value, datetime.date):
+                write_number(row, column, (value - EXCEL_EPOCH_DAY).days, date_format)
+            else:
+                text(row, column, value)
+
+        return date
+
+    number_format = formats.kinds.get(kind)
+    if kind == AMOUNT:
+        whole = formats.whole
+
+        def amount(row, column, value):
+            if value.__class__ is Amount:
+                value, format_ = value.value, whole if value.whole else number_format
+                if value is None:
+                    return
+            else:
+                format_ = number_format
+            if isinstance(value, str):
+                text(row, column, value)
+            else:
+                write_number(row, column, value, format_)
+
+        return amount
+
+    def number(row, column, value):
+        if isinstance(value, str):
+            text(row, column, value)
+        else:
+            write_number(row, column, value, number_format)
+
+    return number
+
+
+def _any_cell(sheet, formats, row, column, value):
+    """A value by its own type, where its column's kind does not say how."""
+    if isinstance(value, bool):
+        sheet.write_boolean(row, column, value)
+    elif isinstance(value, Amount):
+        if value.value is not None:
+            format_ = formats.whole if value.whole else formats.kinds[AMOUNT]
+            sheet.write_number(row, column, value.value, format_)
+    elif isinstance(value, datetime.datetime):
+        local = timezone.localtime(value).replace(tzinfo=None) - EXCEL_EPOCH
+        sheet.write_number(row, column, local.days + local.seconds / 86400, formats.datetime)
+    elif isinstance(value, datetime.date):
+        sheet.write_number(row, column, (value - EXCEL_EPOCH_DAY).days, formats.kinds[DATE])
+    elif isinstance(value, int | float | Decimal):
+        sheet.write_number(row, column, value)
+    else:
+        sheet.write_string(row, column, defuse(xlsx_text(str(value))))
 
 
 ABOUT_TITLE = "À propos"
 ABOUT_WIDTHS = (34, 90)
 LINE_HEIGHT = 15  # points, a line of Calibri 11
-WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _about_sheet(sheet, about):
+def _about_sheet(sheet, about, formats):
     """Two columns of text: a label in bold, then what it says (wrapped); printed, both
     columns fit a page's width."""
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    for index, width in enumerate(ABOUT_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    for number, row in enumerate(about, start=1):
-        # A write-only sheet's rows keep the height they are given: a long text gets
-        # the lines it wraps onto (about a character per unit of width; labels fit).
+    sheet.fit_to_pages(1, 0)
+    for index, width in enumerate(ABOUT_WIDTHS):
+        sheet.set_column(index, index, width)
+    for number, row in enumerate(about):
+        # Rows keep the height they are given: a long text gets the lines it wraps
+        # onto (about a character per unit of width; labels fit).
         lines = -(-len(str(row[-1])) // (ABOUT_WIDTHS[-1] - 8))
         if lines > 1:
-            sheet.row_dimensions[number].height = LINE_HEIGHT * lines
-        cells = []
+            sheet.set_row(number, LINE_HEIGHT * lines)
         for position, text in enumerate(row):
-            cell = WriteOnlyCell(sheet, value=defuse(xlsx_text(str(text))))
-            cell.alignment = WRAP
-            if position == 0:
-                cell.font = HEADER_FONT
-            cells.append(cell)
-        sheet.append(cells)
+            cell_format = formats.label if position == 0 else formats.wrapped
+            text = defuse(xlsx_text(str(text)))
+            if text:
+                sheet.write_string(number, position, text, cell_format)
+            else:
+                sheet.write_blank(number, position, None, cell_format)
 
 
-# A column's width in characters, for its kind (a write-only sheet is sized before its
+# A column's width in characters, for its kind (a streamed sheet is sized before its
 # rows come): names are wide, figures narrow; never narrower than the header.
 WIDTHS = {TEXT: 44, NUMBER: 12, COUNT: 12, AMOUNT: 18, RATE: 12, DATE: 16}
 
@@ -274,45 +386,19 @@ WIDTHS = {TEXT: 44, NUMBER: 12, COUNT: 12, AMOUNT: 18, RATE: 12, DATE: 16}
 def _prepare_sheet(sheet, headers, kinds):
     """The header row stays on screen (and on every printed page); each column is as wide
     as its kind; printed, the columns fit a landscape page's width."""
-    sheet.freeze_panes = "A2"
-    sheet.print_title_rows = "1:1"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    for index, (header, kind) in enumerate(zip(headers, kinds, strict=True), start=1):
+    sheet.freeze_panes(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    for index, (header, kind) in enumerate(zip(headers, kinds, strict=True)):
         width = max(WIDTHS.get(kind, WIDTHS[TEXT]), len(str(header)) + 2)
-        sheet.column_dimensions[get_column_letter(index)].width = width
-
-
-def _header_cell(sheet, header, kind):
-    """Bold; over figures, right-aligned as they are."""
-    cell = WriteOnlyCell(sheet, value=defuse(xlsx_text(str(header))))
-    cell.font = HEADER_FONT
-    if kind in FIGURES:
-        cell.alignment = RIGHT
-    return cell
+        sheet.set_column(index, index, width)
 
 
 def xlsx_text(value):
     """Text an XLSX cell can hold: a vertical tab or form feed (which Word puts in a
     pasted text) becomes a line break, other control characters are dropped."""
     return ILLEGAL_CHARACTERS_RE.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "", value)
-
-
-def _cell_for_xlsx(sheet, value, kind):
-    if isinstance(value, str):
-        return defuse(xlsx_text(value))
-    number_format = XLSX_FORMATS.get(kind)
-    if isinstance(value, Amount):
-        value, number_format = value.value, WHOLE_FORMAT if value.whole else number_format
-    elif isinstance(value, datetime.datetime):
-        value = timezone.localtime(value).replace(tzinfo=None)
-        number_format = DATETIME_FORMAT
-    if value is None or number_format is None:
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = number_format
-    return cell
 
 
 def _json_value(value):

@@ -284,17 +284,18 @@ class Exporter:
 
     def csv_chunks(self, queryset, dialect="excel", progress=None):
         """The report as CSV text chunks: written by PostgreSQL where it can, or by
-        export_writers.csv_chunks; the same text either way. progress: called now and
-        then with the count of rows written so far (a background build's bar)."""
+        export_writers.csv_chunks; the same text either way. progress: a callable
+        given the number of rows written so far, at least every 1 000 rows."""
         if dialect not in DIALECTS:
             raise ValueError(dialect)
         if self.sql_lines and connection.vendor == "postgresql":
             cells = [column.sql_cell(dialect) for column in self.columns]
             if all(cell is not None for cell in cells):
                 lines = self.ordered(queryset).annotate(line=Line(cells, dialect))
-                return copy_lines(lines, csv_header(self.headers, dialect), progress=progress)
-        rows = counted(self.rows(queryset), progress)
-        return csv_chunks(self.headers, rows, dialect, kinds=self.kinds)
+                return copy_lines(lines, csv_header(self.headers, dialect), progress)
+        return csv_chunks(
+            self.headers, self.rows(queryset), dialect, kinds=self.kinds, progress=progress
+        )
 
     def json_chunks(self, queryset):
         """The report as JSON text chunks: an array of objects keyed by the headers,
@@ -323,12 +324,12 @@ class Exporter:
     def xlsx(self, queryset, filters=None, *, extracted_at=None, progress=None):
         """The report as an XLSX file, open for reading: the rows, then a sheet « À propos »
         saying which filters chose them (`filters`, None for a selection made in the
-        admin), when, and what each column means. progress: as for csv_chunks."""
+        admin), when, and what each column means. progress: a callable given the
+        number of rows written so far, at least every 1 000 rows."""
         getters = [column.xlsx_getter() for column in self.columns]
         rows = ([get(record) for get in getters] for record in self.records(queryset))
-        rows = counted(rows, progress)
         about = self.about(filters, extracted_at or timezone.now())
-        return write_xlsx(self.headers, self.kinds, rows, self.title, about)
+        return write_xlsx(self.headers, self.kinds, rows, self.title, about, progress)
 
     def about(self, filters, extracted_at):
         """The « À propos » sheet's rows: (label, text)."""
@@ -795,26 +796,6 @@ class ActorsExporter(Exporter):
 
     def records(self, queryset):
         return self.values(queryset).iterator(chunk_size=CHUNK)
-
-
-PROGRESS_ROWS = 200
-
-
-def counted(rows, progress, every=PROGRESS_ROWS):
-    """The rows as they are, telling `progress` how many went by every `every` rows and
-    at the end (progress decides how often that is worth recording)."""
-    if progress is None:
-        return rows
-    return _counting(rows, progress, every)
-
-
-def _counting(rows, progress, every):
-    written = 0
-    for written, row in enumerate(rows, start=1):  # noqa: B007 - read after the loop
-        yield row
-        if written % every == 0:
-            progress(written)
-    progress(written)
 
 
 def _reworded(column, meaning):
