@@ -1,9 +1,9 @@
 """The XLSX writers compared on the same rows (`bench_xlsx`): openpyxl write-only (what
-the reports used until XlsxWriter), XlsxWriter in constant_memory mode (what they use),
-and rustpy-xlsxwriter, a Rust-backed writer, if it is installed; each against COPY of the
-same rows (PostgreSQL). The rows are read once, before any writer runs, so every writer
-writes exactly the same values; COPY reads them from the database. Ratios, not a
-pass/fail test."""
+the reports used before), XlsxWriter in constant_memory mode, rustpy-xlsxwriter (a
+Rust-backed writer) if it is installed, and reports/xlsx_stream.py (what the reports
+use); each against COPY of the same rows (PostgreSQL). The rows are read once, before
+any writer runs, so every writer writes exactly the same values; COPY reads them from
+the database. Ratios, not a pass/fail test."""
 
 import datetime
 import tempfile
@@ -50,7 +50,7 @@ def measure(count, runs=3):
     writers = {
         "openpyxl (write-only)": lambda: _close(write_openpyxl(headers, kinds, rows, title)),
         "XlsxWriter (constant_memory)": lambda: _close(
-            write_xlsx(headers, kinds, iter(rows), title)
+            write_xlsxwriter(headers, kinds, rows, title)
         ),
     }
     try:
@@ -59,6 +59,9 @@ def measure(count, runs=3):
         pass
     else:
         writers["rustpy-xlsxwriter (Rust)"] = lambda: write_rust(headers, rows, title)
+    writers["xlsx_stream (les rapports)"] = lambda: _close(
+        write_xlsx(headers, kinds, iter(rows), title)
+    )
     results = []
     for name, write in writers.items():
         seconds, _ = best_of(runs, write)
@@ -143,6 +146,63 @@ def write_openpyxl(headers, kinds, rows, title):
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last}"
     output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
     workbook.save(output)
+    return output
+
+
+def write_xlsxwriter(headers, kinds, rows, title):
+    """XlsxWriter in constant_memory mode, every format of the reports: a bold header,
+    right-aligned over figures, frozen; widths; a filter; a number format per kind."""
+    import xlsxwriter
+    from django.utils import timezone
+
+    output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
+    workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+    sheet = workbook.add_worksheet(title[:31])
+    bold = workbook.add_format({"bold": True})
+    right = workbook.add_format({"bold": True, "align": "right"})
+    formats = {kind: workbook.add_format({"num_format": f}) for kind, f in XLSX_FORMATS.items()}
+    whole = workbook.add_format({"num_format": WHOLE_FORMAT})
+    day_time = workbook.add_format({"num_format": "DD/MM/YYYY hh:mm"})
+    sheet.freeze_panes(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    for index, (header, kind) in enumerate(zip(headers, kinds, strict=True)):
+        sheet.set_column(index, index, max(WIDTHS.get(kind, 44), len(header) + 2))
+        sheet.write_string(0, index, header, right if kind in FIGURES else bold)
+    zone = timezone.get_current_timezone()
+    epoch = datetime.datetime(1899, 12, 30)
+
+    def writer(kind):
+        number_format = formats.get(kind)
+
+        def write(row, column, value):
+            if isinstance(value, str):
+                if value:
+                    sheet.write_string(row, column, defuse(xlsx_text(value)))
+            elif isinstance(value, Amount):
+                if value.value is not None:
+                    sheet.write_number(
+                        row, column, value.value, whole if value.whole else number_format
+                    )
+            elif isinstance(value, datetime.datetime):
+                local = value.astimezone(zone).replace(tzinfo=None) - epoch
+                sheet.write_number(row, column, local.days + local.seconds / 86400, day_time)
+            elif isinstance(value, datetime.date):
+                sheet.write_number(row, column, (value - epoch.date()).days, number_format)
+            else:
+                sheet.write_number(row, column, value, number_format)
+
+        return write
+
+    writers = [writer(kind) for kind in kinds]
+    number = 0
+    for number, row in enumerate(rows, start=1):
+        for column, (write, value) in enumerate(zip(writers, row, strict=True)):
+            if value is not None:
+                write(number, column, value)
+    sheet.autofilter(0, 0, number, len(headers) - 1)
+    workbook.close()
     return output
 
 

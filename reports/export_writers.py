@@ -1,6 +1,6 @@
 """One writer for every report: CSV in two dialects, XLSX, or JSON; formulas defused in
 CSV and XLSX (JSON is read by programs, never run as a spreadsheet). XLSX files are
-written by XlsxWriter (openpyxl reads the imported ones)."""
+streamed by reports/xlsx_stream.py (openpyxl reads the imported ones)."""
 
 import csv
 import datetime
@@ -9,10 +9,21 @@ import tempfile
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-import xlsxwriter
 from django.utils import timezone
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from reports import xlsx_stream
+from reports.xlsx_stream import (
+    DAY,
+    DAY_TIME,
+    DECIMALS,
+    GROUPED,
+    HEADER,
+    LABEL,
+    PLAIN,
+    RIGHT_HEADER,
+    WRAPPED,
+)
 from strategy.units import rate_percent, shown_decimals
 
 DIALECTS = ("excel", "csv")
@@ -202,154 +213,153 @@ def _csv_lines(writer, header, rows, formatters, progress):
 
 
 def write_xlsx(headers, kinds, rows, title, about=(), progress=None):
-    """An XLSX file, written as the rows come (XlsxWriter's constant_memory mode: each
-    row goes to disk once the next starts); returns it open, at its start.
+    """An XLSX file, its rows streamed into it as they come (reports/xlsx_stream.py);
+    returns it open, at its start.
 
     about: rows of text for a second sheet, « À propos » (what the file holds).
-    progress: a callable given the number of rows written so far, every PROGRESS_EVERY
+    progress: a callable given the number of rows written so far, every few hundred
     rows and once at the end (a background build shows it)."""
-    # XlsxWriter's own temporary files (a sheet's rows, the parts of the zip) go in a
-    # folder of their own, removed whatever happens; the finished file is unnamed.
+    # The file is made in a folder of its own, removed whatever happens; the file
+    # itself is unnamed (TemporaryFile), so nothing is left once it is closed.
     with tempfile.TemporaryDirectory(prefix="xlsx-") as folder:
         output = tempfile.TemporaryFile(suffix=".xlsx", dir=folder)  # noqa: SIM115 - the response closes it
+        package = None
         try:
-            workbook = xlsxwriter.Workbook(
-                output, {"constant_memory": True, "tmpdir": folder, "in_memory": False}
-            )
-            sheet = workbook.add_worksheet(title[:31])
-            formats = _Formats(workbook)
-            _prepare_sheet(sheet, headers, kinds)
-            for index, (header, kind) in enumerate(zip(headers, kinds, strict=True)):
-                header_format = formats.right_header if kind in FIGURES else formats.header
-                sheet.write_string(0, index, defuse(xlsx_text(str(header))), header_format)
-            last = _write_rows(
-                sheet, [_cell_writer(sheet, kind, formats) for kind in kinds], rows, progress
-            )
-            if headers:  # the filter spans every row
-                sheet.autofilter(0, 0, last, len(headers) - 1)
+            package = xlsx_stream.Package(output)
+            widths = [_width(header, kind) for header, kind in zip(headers, kinds, strict=True)]
+            sheet = xlsx_stream.Sheet(title, widths, frozen_header=True, landscape=True)
+            package.write_sheet(sheet, _report_rows(sheet, headers, kinds, rows, progress))
             if about:
-                _about_sheet(workbook.add_worksheet(ABOUT_TITLE), about, formats)
-            workbook.close()
+                package.write_sheet(
+                    xlsx_stream.Sheet(ABOUT_TITLE, ABOUT_WIDTHS), _about_rows(about)
+                )
+            package.close()
         except BaseException:
+            if package is not None:
+                package.abandon()
             output.close()
             raise
     output.seek(0)
     return output
 
 
-PROGRESS_EVERY = 1000
+def _report_rows(sheet, headers, kinds, rows, progress):
+    """The rows' XML, a chunk of rows at a time; the filter spans them all."""
+    letters = xlsx_stream.column_letters(len(headers))
+    header = [
+        xlsx_stream.text_cell(letter, RIGHT_HEADER if kind in FIGURES else HEADER)(
+            1, defuse(xlsx_text(str(name)))
+        )
+        for letter, name, kind in zip(letters, headers, kinds, strict=True)
+    ]
+    yield xlsx_stream.row_xml(1, header)
+    zone = timezone.get_current_timezone()
+    cells = [
+        _cell_template(letter, kind, zone) for letter, kind in zip(letters, kinds, strict=True)
+    ]
+    lines, number = [], 1
+    for number, row in enumerate(rows, start=2):
+        written = "".join(
+            [
+                cell(number, value)
+                for cell, value in zip(cells, row, strict=True)
+                if value is not None
+            ]
+        )
+        lines.append(f'<row r="{number}">{written}</row>')
+        if len(lines) >= xlsx_stream.CHUNK_ROWS:
+            yield "".join(lines)
+            lines = []
+            if progress is not None:
+                progress(number - 1)
+    if lines or number == 1:
+        yield "".join(lines)
+        if progress is not None:
+            progress(number - 1)
+    if headers:
+        sheet.filter_ref = f"A1:{letters[-1]}{number}"
 
 
-def _write_rows(sheet, writers, rows, progress):
-    """Writes the rows under the header; returns the last row's index (0: none)."""
-    number = 0
-    for number, row in enumerate(rows, start=1):
-        for column, (write, value) in enumerate(zip(writers, row, strict=True)):
-            if value is not None:
-                write(number, column, value)
-        if progress is not None and not number % PROGRESS_EVERY:
-            progress(number)
-    if progress is not None:
-        progress(number)
-    return number
-
-
-class _Formats:
-    """The workbook's formats, made once (XlsxWriter keeps one per distinct style)."""
-
-    def __init__(self, workbook):
-        self.header = workbook.add_format({"bold": True})
-        self.right_header = workbook.add_format({"bold": True, "align": "right"})
-        self.label = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-        self.wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
-        self.kinds = {
-            kind: workbook.add_format({"num_format": number_format})
-            for kind, number_format in XLSX_FORMATS.items()
-        }
-        self.whole = workbook.add_format({"num_format": WHOLE_FORMAT})
-        self.datetime = workbook.add_format({"num_format": DATETIME_FORMAT})
-
-
-# Excel's day 0 (its 1900 calendar, counted from 1900-03-01 on as every date here is).
+# Excel's day 0 (its 1900 calendar, right from 1900-03-01 on, as every date here is).
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 EXCEL_EPOCH_DAY = EXCEL_EPOCH.date()
+NUMBERS = (int, Decimal, float)
 
 
-def _cell_writer(sheet, kind, formats):
-    """One function per column, chosen once: (row, column, value) -> the cell written
-    with the column's format; a value of another type than the column's is written by
-    its own type (_any_cell)."""
-    write_number, write_string = sheet.write_number, sheet.write_string
+def _cell_template(letter, kind, zone):
+    """One function per column, chosen once: (row, value) -> the cell's XML in the
+    column's format; a value of another type than the column's is written by its own
+    type (_any_cell). `zone`: the time zone times are written in, resolved once."""
+    text_cell = xlsx_stream.text_cell(letter)
 
-    def text(row, column, value):
+    def text(row, value):
         if value.__class__ is str:
-            if value:
-                write_string(row, column, defuse(xlsx_text(value)))
-        else:
-            _any_cell(sheet, formats, row, column, value)
-
-    if kind == TEXT or kind not in FIGURES + (DATE,):
-        return text
+            return text_cell(row, defuse(xlsx_text(value))) if value else ""
+        return _any_cell(letter, row, value, zone)
 
     if kind == DATE:
-        zone = timezone.get_current_timezone()
-        date_format, datetime_format = formats.kinds[DATE], formats.datetime
+        day, day_time = (
+            xlsx_stream.number_cell(letter, DAY),
+            xlsx_stream.number_cell(letter, DAY_TIME),
+        )
 
-        def date(row, column, value):
+        def date(row, value):
             if isinstance(value, datetime.datetime):
-                local = value.astimezone(zone).replace(tzinfo=None) - EXCEL_EPOCH
-                write_number(row, column, local.days + local.seconds / 86400, datetime_format)
-            elif isinstance(value, datetime.date):
-                write_number(row, column, (value - EXCEL_EPOCH_DAY).days, date_format)
-            else:
-                text(row, column, value)
+                return day_time(row, _excel_time(value, zone))
+            if isinstance(value, datetime.date):
+                return day(row, (value - EXCEL_EPOCH_DAY).days)
+            return text(row, value)
 
         return date
-
-    number_format = formats.kinds.get(kind)
     if kind == AMOUNT:
-        whole = formats.whole
+        whole = xlsx_stream.number_cell(letter, GROUPED)
+        decimals = xlsx_stream.number_cell(letter, DECIMALS)
 
-        def amount(row, column, value):
+        def amount(row, value):
             if value.__class__ is Amount:
-                value, format_ = value.value, whole if value.whole else number_format
-                if value is None:
-                    return
-            else:
-                format_ = number_format
-            if isinstance(value, str):
-                text(row, column, value)
-            else:
-                write_number(row, column, value, format_)
+                if value.value is None:
+                    return ""
+                return (whole if value.whole else decimals)(row, value.value)
+            if value.__class__ in NUMBERS:
+                return decimals(row, value)
+            return text(row, value)
 
         return amount
+    if kind in FIGURES:
+        style = xlsx_stream.STYLE_OF_FORMAT.get(XLSX_FORMATS.get(kind), PLAIN)
+        number_cell = xlsx_stream.number_cell(letter, style)
 
-    def number(row, column, value):
-        if isinstance(value, str):
-            text(row, column, value)
-        else:
-            write_number(row, column, value, number_format)
+        def number(row, value):
+            if value.__class__ in NUMBERS:
+                return number_cell(row, value)
+            return text(row, value)
 
-    return number
+        return number
+    return text
 
 
-def _any_cell(sheet, formats, row, column, value):
+def _excel_time(value, zone):
+    local = value.astimezone(zone).replace(tzinfo=None) - EXCEL_EPOCH
+    return local.days + (local.seconds + local.microseconds / 1e6) / 86400
+
+
+def _any_cell(letter, row, value, zone):
     """A value by its own type, where its column's kind does not say how."""
     if isinstance(value, bool):
-        sheet.write_boolean(row, column, value)
-    elif isinstance(value, Amount):
-        if value.value is not None:
-            format_ = formats.whole if value.whole else formats.kinds[AMOUNT]
-            sheet.write_number(row, column, value.value, format_)
-    elif isinstance(value, datetime.datetime):
-        local = timezone.localtime(value).replace(tzinfo=None) - EXCEL_EPOCH
-        sheet.write_number(row, column, local.days + local.seconds / 86400, formats.datetime)
-    elif isinstance(value, datetime.date):
-        sheet.write_number(row, column, (value - EXCEL_EPOCH_DAY).days, formats.kinds[DATE])
-    elif isinstance(value, int | float | Decimal):
-        sheet.write_number(row, column, value)
-    else:
-        sheet.write_string(row, column, defuse(xlsx_text(str(value))))
+        return xlsx_stream.bool_cell(letter)(row, value)
+    if isinstance(value, Amount):
+        if value.value is None:
+            return ""
+        style = GROUPED if value.whole else DECIMALS
+        return xlsx_stream.number_cell(letter, style)(row, value.value)
+    if isinstance(value, datetime.datetime):
+        return xlsx_stream.number_cell(letter, DAY_TIME)(row, _excel_time(value, zone))
+    if isinstance(value, datetime.date):
+        return xlsx_stream.number_cell(letter, DAY)(row, (value - EXCEL_EPOCH_DAY).days)
+    if isinstance(value, NUMBERS):
+        return xlsx_stream.number_cell(letter)(row, value)
+    text = defuse(xlsx_text(str(value)))
+    return xlsx_stream.text_cell(letter)(row, text) if text else ""
 
 
 ABOUT_TITLE = "À propos"
@@ -357,25 +367,25 @@ ABOUT_WIDTHS = (34, 90)
 LINE_HEIGHT = 15  # points, a line of Calibri 11
 
 
-def _about_sheet(sheet, about, formats):
+def _about_rows(about):
     """Two columns of text: a label in bold, then what it says (wrapped); printed, both
     columns fit a page's width."""
-    sheet.fit_to_pages(1, 0)
-    for index, width in enumerate(ABOUT_WIDTHS):
-        sheet.set_column(index, index, width)
-    for number, row in enumerate(about):
+    label, wrapped = xlsx_stream.text_cell("A", LABEL), xlsx_stream.text_cell("B", WRAPPED)
+    lines = []
+    for number, row in enumerate(about, start=1):
         # Rows keep the height they are given: a long text gets the lines it wraps
         # onto (about a character per unit of width; labels fit).
-        lines = -(-len(str(row[-1])) // (ABOUT_WIDTHS[-1] - 8))
-        if lines > 1:
-            sheet.set_row(number, LINE_HEIGHT * lines)
-        for position, text in enumerate(row):
-            cell_format = formats.label if position == 0 else formats.wrapped
+        height = -(-len(str(row[-1])) // (ABOUT_WIDTHS[-1] - 8))
+        cells = []
+        for cell, style, letter, text in zip(
+            (label, wrapped), (LABEL, WRAPPED), "AB", row, strict=True
+        ):
             text = defuse(xlsx_text(str(text)))
-            if text:
-                sheet.write_string(number, position, text, cell_format)
-            else:
-                sheet.write_blank(number, position, None, cell_format)
+            cells.append(cell(number, text) if text else f'<c r="{letter}{number}" s="{style}"/>')
+        lines.append(
+            xlsx_stream.row_xml(number, cells, LINE_HEIGHT * height if height > 1 else None)
+        )
+    yield "".join(lines)
 
 
 # A column's width in characters, for its kind (a streamed sheet is sized before its
@@ -383,16 +393,8 @@ def _about_sheet(sheet, about, formats):
 WIDTHS = {TEXT: 44, NUMBER: 12, COUNT: 12, AMOUNT: 18, RATE: 12, DATE: 16}
 
 
-def _prepare_sheet(sheet, headers, kinds):
-    """The header row stays on screen (and on every printed page); each column is as wide
-    as its kind; printed, the columns fit a landscape page's width."""
-    sheet.freeze_panes(1, 0)
-    sheet.repeat_rows(0)
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
-    for index, (header, kind) in enumerate(zip(headers, kinds, strict=True)):
-        width = max(WIDTHS.get(kind, WIDTHS[TEXT]), len(str(header)) + 2)
-        sheet.set_column(index, index, width)
+def _width(header, kind):
+    return max(WIDTHS.get(kind, WIDTHS[TEXT]), len(str(header)) + 2)
 
 
 def xlsx_text(value):

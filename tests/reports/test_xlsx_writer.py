@@ -5,6 +5,7 @@ fail half-way; and the writers tell how many rows they have written so far."""
 
 import datetime
 import io
+import itertools
 import tempfile
 from decimal import Decimal
 
@@ -95,11 +96,23 @@ def test_rows_that_fail_half_way_leave_no_temporary_file(temporary_folder):
     assert list(temporary_folder.iterdir()) == []
 
 
-def test_xlsx_progress_is_told_every_thousand_rows_and_at_the_end():
+def told_at_least_every_thousand_rows(told, total):
+    return told[-1] == total and all(
+        0 < after - before <= 1000 for before, after in itertools.pairwise([0, *told])
+    )
+
+
+def test_xlsx_progress_is_told_at_least_every_thousand_rows_and_at_the_end():
     told = []
     rows = ([index] for index in range(2500))
     write_xlsx(["n"], [NUMBER], rows, "Essai", progress=told.append).close()
-    assert told == [1000, 2000, 2500]
+    assert told_at_least_every_thousand_rows(told, 2500)
+
+
+def test_an_empty_xlsx_tells_its_progress_once():
+    told = []
+    write_xlsx(["n"], [NUMBER], iter([]), "Essai", progress=told.append).close()
+    assert told == [0]
 
 
 def test_csv_progress_counts_the_rows_written_so_far():
