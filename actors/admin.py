@@ -12,6 +12,7 @@ from actors.scopes import EVERYTHING, scope_of
 from commitments.admin_totals import UnitTotalsMixin
 from commitments.models import Commitment
 from config.history import ReadOnlyHistoryAdmin, ScopedChoicesMixin
+from strategy.admin_lists import EstimatedCountPaginator
 from strategy.units import format_amount, is_plural
 
 COMMITMENTS_SHOWN = 20
@@ -60,6 +61,7 @@ class ActorAdmin(UnitTotalsMixin, ReadOnlyHistoryAdmin):
     readonly_fields = ["unit_totals_display", "commitments_list", "invite_link"]
     inlines = [MembershipInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    paginator = EstimatedCountPaginator
 
     def in_scope(self, queryset, scope):
         return queryset.in_scope(scope)

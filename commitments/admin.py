@@ -39,6 +39,7 @@ from commitments.models import (
 from commitments.notifications import notify_reviewed
 from commitments.review import QUEUE_PARAMETER, QUEUE_WAITING, review_queue_url
 from config.history import ReadOnlyHistoryAdmin, ScopedAdminMixin
+from strategy.admin_lists import EstimatedCountPaginator, RelatedOnlyExistsFilter
 from strategy.admin_search import FoldedSearchMixin
 from strategy.forms import AMOUNT_FORMFIELD_OVERRIDES
 from strategy.text import Fold
@@ -262,8 +263,8 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
 
     list_filter = [
         InconsistencyFilter,
-        ("measure__issue", admin.RelatedOnlyFieldListFilter),
-        ("measure", admin.RelatedOnlyFieldListFilter),
+        ("measure__issue", RelatedOnlyExistsFilter),
+        ("measure", RelatedOnlyExistsFilter),
         WithinTerritoryFilter,
         "year",
         "status",
@@ -293,6 +294,7 @@ class CommitmentAdmin(ReadOnlyHistoryAdmin):
     inlines = [DeliveryInline]
     formfield_overrides = AMOUNT_FORMFIELD_OVERRIDES
     form = CommitmentAdminForm
+    paginator = EstimatedCountPaginator
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_list_related_data()
@@ -548,8 +550,8 @@ class DeliveryAdmin(EvidenceLinksMixin, ReviewMixin, ReadOnlyHistoryAdmin):
     list_filter = [
         AwaitingReviewFilter,
         "status",
-        ("commitment__measure__issue", admin.RelatedOnlyFieldListFilter),
-        ("commitment__measure", admin.RelatedOnlyFieldListFilter),
+        ("commitment__measure__issue", RelatedOnlyExistsFilter),
+        ("commitment__measure", RelatedOnlyExistsFilter),
         "commitment__actor__kind",
         "commitment__year",
     ]
@@ -579,6 +581,7 @@ class DeliveryAdmin(EvidenceLinksMixin, ReviewMixin, ReadOnlyHistoryAdmin):
     ]
     actions = ["validate_deliveries", "return_deliveries"]
     formfield_overrides = AMOUNT_FORMFIELD_OVERRIDES
+    paginator = EstimatedCountPaginator
     review_missing = "Cette réalisation n'existe pas."
     review_labels = {
         "accept": ("réalisation validée", "réalisations validées"),
@@ -639,6 +642,8 @@ class DeliveryAdmin(EvidenceLinksMixin, ReviewMixin, ReadOnlyHistoryAdmin):
     def get_ordering(self, request):
         if AwaitingReviewFilter.is_on(request):
             return Delivery.QUEUE_ORDERING
+        if request.GET.get("status__exact") in Delivery.Status.values:
+            return Delivery.STATUS_REVIEW_ORDERING  # the same order, within one status
         # Reported deliveries first: they are the ones waiting for an agent.
         return Delivery.REVIEW_ORDERING
 

@@ -3,24 +3,24 @@
 from collections import defaultdict
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.db.models import Exists, OuterRef
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from actors.scopes import scope_of
 from commitments.models import Commitment, Delivery
+from strategy.admin_lists import EstimatedCountChangeList
 from strategy.models import Territory
 from strategy.units import format_amount, format_rate
 
 
-class UnitTotalsChangeList(ChangeList):
+class UnitTotalsChangeList(EstimatedCountChangeList):
     def get_results(self, request):
         super().get_results(request)
         self.model_admin.attach_unit_totals(self.result_list, scope_of(request.user))
 
 
-class FilteredTotalsChangeList(ChangeList):
+class FilteredTotalsChangeList(EstimatedCountChangeList):
     """A commitment list with the totals of every listed row (all its pages, with its
     filters and search), from totals(): the figures of the public pages for the same
     filters when "public" is chosen. One query."""
@@ -31,7 +31,7 @@ class FilteredTotalsChangeList(ChangeList):
         self.unit_totals_count = sum(row["count"] for row in self.unit_totals)
 
 
-class DeliveryTotalsChangeList(ChangeList):
+class DeliveryTotalsChangeList(EstimatedCountChangeList):
     """A delivery list with, per unit, the count and amount of every listed row (all its
     pages, with its filters and search) and the validated part. One query."""
 

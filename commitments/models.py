@@ -364,6 +364,8 @@ class Commitment(models.Model):
             models.Index(fields=["measure", "year"], name="commitment_measure_year_idx"),
             models.Index(fields=["territory", "year"], name="commitment_territory_year_idx"),
             models.Index(fields=["actor", "year"], name="commitment_actor_year_idx"),
+            # The admin list's order (the model's), read page by page from the index.
+            models.Index(fields=["-year", "title", "id"], name="commitment_list_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -834,6 +836,9 @@ class Delivery(models.Model):
         "-reported_at",
         "-pk",
     ]
+    # Within one status the rank is constant: the same order, which the index on
+    # (status, reported_at, id) serves when the list is filtered by status.
+    STATUS_REVIEW_ORDERING = ["-reported_at", "-pk"]
     # The review queue: the longest waiting first.
     QUEUE_ORDERING = ["reported_at", "pk"]
 
@@ -845,6 +850,19 @@ class Delivery(models.Model):
             models.Index(fields=["status"], name="delivery_status_idx"),
             models.Index(fields=["commitment", "status"], name="delivery_commitment_status_idx"),
             models.Index(fields=["date"], name="delivery_date_idx"),
+            # The admin list's default order (REVIEW_ORDERING), and the order within a
+            # status (the review queue, the status filter), read from the index.
+            models.Index(
+                models.Case(
+                    models.When(status="reported", then=models.Value(0)),
+                    models.When(status="returned", then=models.Value(1)),
+                    default=models.Value(2),
+                ),
+                models.F("reported_at").desc(),
+                models.F("id").desc(),
+                name="delivery_review_order_idx",
+            ),
+            models.Index(fields=["status", "reported_at", "id"], name="delivery_status_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(

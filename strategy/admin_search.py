@@ -3,6 +3,9 @@
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.text import smart_split, unescape_string_literal
+
+FOLDED = "__fold_contains"
 
 
 class FoldedSearchMixin:
@@ -11,10 +14,29 @@ class FoldedSearchMixin:
 
     Fields with a prefix (^, =, @), an explicit lookup or a type other than text are
     searched as Django would.
+
+    When every field is searched folded, each term keeps the rows whose primary key is
+    in the UNION of one query per field (each reads its own table, through its own
+    joins), rather than an OR across the joined tables: on PostgreSQL each branch is
+    then answered by the trigram index of its column (strategy.text.trigram_indexes),
+    where the OR made the database fold every row of every table. Same rows either way.
     """
 
     def get_search_fields(self, request):
         return [self._folded(name) for name in super().get_search_fields(request)]
+
+    def get_search_results(self, request, queryset, search_term):
+        fields = self.get_search_fields(request)
+        if not (search_term and fields) or not all(name.endswith(FOLDED) for name in fields):
+            return super().get_search_results(request, queryset, search_term)
+        every_row = queryset.model._default_manager.order_by()
+        for term in smart_split(search_term):
+            if term.startswith(('"', "'")) and term[0] == term[-1]:
+                term = unescape_string_literal(term)
+            branches = [every_row.filter(**{name: term}).values("pk") for name in fields]
+            matching = branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0]
+            queryset = queryset.filter(pk__in=matching)
+        return queryset, False
 
     def _folded(self, name):
         if name[:1] in "^=@":
@@ -24,5 +46,5 @@ class FoldedSearchMixin:
         except (FieldDoesNotExist, NotRelationField):
             return name  # an explicit lookup, such as name__exact
         if isinstance(field, (models.CharField, models.TextField)):
-            return f"{name}__fold_contains"
+            return f"{name}{FOLDED}"
         return name

@@ -187,3 +187,25 @@ class FoldContains(Contains):
             return connection.operators["contains"] % rhs
         pattern = connection.pattern_ops["contains"].format(connection.pattern_esc)
         return pattern.format(rhs)
+
+
+def trigram_indexes(*indexes):
+    """For a migration: RunPython's two functions that create and drop GIN trigram
+    indexes (pg_trgm) on the folded text of (name, table, column), the very expression a
+    `fold_contains` search compares, so that it serves `LIKE '%term%'`. PostgreSQL only:
+    SQLite searches the same way, by scanning."""
+
+    def create(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for name, table, column in indexes:
+                schema_editor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
+                    f'USING gin (({FUNCTION_NAME}({column}) COLLATE "C") gin_trgm_ops)'
+                )
+
+    def drop(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for name, _table, _column in indexes:
+                schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+    return create, drop

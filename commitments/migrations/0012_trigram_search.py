@@ -1,0 +1,25 @@
+"""Trigram indexes on the folded text that the commitment and delivery lists search
+(strategy.text.trigram_indexes); PostgreSQL only."""
+
+from django.contrib.postgres.operations import TrigramExtension
+from django.db import migrations
+
+from strategy.text import trigram_indexes
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("commitments", "0011_admin_list_indexes"),
+        ("strategy", "0003_fold_names"),
+    ]
+
+    operations = [
+        # CreateExtension does nothing on a database other than PostgreSQL.
+        TrigramExtension(),
+        migrations.RunPython(
+            *trigram_indexes(
+                ("commitment_title_trgm_idx", "commitments_commitment", "title"),
+                ("delivery_comment_trgm_idx", "commitments_delivery", "comment"),
+            )
+        ),
+    ]
