@@ -94,13 +94,19 @@ class LargeListAdminMixin:
 
 class RelatedOnlyExistsFilter(admin.RelatedOnlyFieldListFilter):
     """RelatedOnlyFieldListFilter whose choices are the related rows that at least one
-    listed row points to, found by EXISTS per related row (a few dozen measures or
-    issues, each answered by an index) rather than by SELECT DISTINCT over every listed
-    row."""
+    listed row points to, found by EXISTS rather than by SELECT DISTINCT over every
+    listed row: one EXISTS per hop of the path (an issue with a measure with a
+    commitment with a listed delivery), each stopping at its first row, by an index."""
 
     def field_choices(self, field, request, model_admin):
-        listed = model_admin.get_queryset(request).filter(**{self.field_path: OuterRef("pk")})
+        rows = model_admin.get_queryset(request).order_by()
+        model = model_admin.model
+        for part in self.field_path.split("__"):
+            model = model._meta.get_field(part).related_model
+            rows = model._default_manager.filter(
+                Exists(rows.filter(**{part: OuterRef("pk")}))
+            ).order_by()
         ordering = self.field_admin_ordering(field, request, model_admin)
         return field.get_choices(
-            include_blank=False, limit_choices_to=Q(Exists(listed)), ordering=ordering
+            include_blank=False, limit_choices_to=Q(pk__in=rows.values("pk")), ordering=ordering
         )

@@ -119,3 +119,18 @@ def test_delivery_totals_beyond_the_bound_are_not_summed(staff_client, rows, mon
     page = text_of(staff_client.get(DELIVERIES, {"q": "ecole"}))  # 3 listed: summed
     assert "Total des réalisations listées (3 réalisations)" in page
     assert Commitment.objects.count() == 3
+
+
+def test_the_issue_and_measure_filters_offer_only_those_of_listed_rows(staff_client, rows):
+    listed_measure = rows["deliveries"][0].commitment.measure
+    idle = CommitmentFactory().measure  # a commitment without deliveries
+    response = staff_client.get(DELIVERIES)
+    choices = {
+        spec.title: {str(pk) for pk, _name in spec.lookup_choices}
+        for spec in response.context["cl"].filter_specs
+        if hasattr(spec, "lookup_choices") and spec.title in ("enjeu", "mesure")
+    }
+    assert str(listed_measure.pk) in choices["mesure"]
+    assert str(idle.pk) not in choices["mesure"]
+    assert str(listed_measure.issue.pk) in choices["enjeu"]
+    assert str(idle.issue.pk) not in choices["enjeu"]
