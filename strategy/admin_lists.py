@@ -14,22 +14,24 @@ ESTIMATE_FROM_ROWS = 50_000
 
 
 def estimated_count(queryset):
-    """PostgreSQL's estimate of the rows of `queryset`'s table (pg_class.reltuples, kept
-    by ANALYZE and autovacuum) when it reads the whole table, unfiltered, and the table is
-    large; None otherwise (SQLite, a filter, a small or never analysed table)."""
+    """(rows, estimated) of `queryset` when it reads a whole PostgreSQL table, unfiltered,
+    in one query: PostgreSQL's estimate (pg_class.reltuples, kept by ANALYZE and
+    autovacuum) when the table is large, else its exact COUNT(*). None otherwise
+    (SQLite, a filter): the caller counts as Django does."""
     query = queryset.query
     connection = connections[queryset.db]
     if connection.vendor != "postgresql" or query.where or query.combinator or query.distinct:
         return None
+    table = connection.ops.quote_name(queryset.model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-            [connection.ops.quote_name(queryset.model._meta.db_table)],
+            f"SELECT reltuples >= %s, CASE WHEN reltuples >= %s THEN reltuples::bigint "
+            f"ELSE (SELECT COUNT(*) FROM {table}) END "
+            "FROM pg_class WHERE oid = %s::regclass",
+            [ESTIMATE_FROM_ROWS, ESTIMATE_FROM_ROWS, table],
         )
-        row = cursor.fetchone()
-    if row is None or row[0] < ESTIMATE_FROM_ROWS:
-        return None
-    return row[0]
+        estimated, rows = cursor.fetchone()
+    return rows, estimated
 
 
 class EstimatedCountPaginator(Paginator):
@@ -40,11 +42,11 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        estimate = estimated_count(self.object_list)
-        if estimate is None:
+        counted = estimated_count(self.object_list)
+        if counted is None:
             return super().count
-        self.estimated = True
-        return estimate
+        rows, self.estimated = counted
+        return rows
 
 
 class EstimatedCountChangeList(ChangeList):
@@ -61,9 +63,8 @@ class EstimatedCountChangeList(ChangeList):
         elif self.queryset.query.where == self.root_queryset.query.where:
             full_result_count = result_count
         else:
-            full_result_count = estimated_count(self.root_queryset)
-            if full_result_count is None:
-                full_result_count = self.root_queryset.count()
+            counted = estimated_count(self.root_queryset)
+            full_result_count = self.root_queryset.count() if counted is None else counted[0]
         can_show_all = result_count <= self.list_max_show_all
         multi_page = result_count > self.list_per_page
         if (self.show_all and can_show_all) or not multi_page:
