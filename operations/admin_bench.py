@@ -101,26 +101,31 @@ def admin_rows(at_scale, at_one, scale):
     return rows
 
 
-def admin_list_rows(runs=5, scale=None):
-    """The whole measure, for `bench_admin` and `make bench`'s table: this base (loaded
-    at `scale`) against a throwaway base at scale 1, built, measured and dropped here."""
+def measure_admin_lists(runs=5):
+    """This base's pages and a throwaway base's at scale 1 (built, measured and dropped
+    here): (at_scale, at_one), each as measure_admin_pages() gives it."""
     from django.conf import settings
 
-    from commitments.models import Commitment
-    from operations.management.commands.bench import _drop, _manage, _recreate
+    from operations.bench_sections import drop, manage, recreate
 
     name = settings.DATABASES["default"]["NAME"]
     small = f"{name}_admin1"
-    _recreate(small)
+    recreate(small)
     try:
-        for command in (["migrate", "-v0"], ["setup_roles", "-v0"], ["load_forum", "-v0"]):
-            _manage(*command, database=small)
-        _manage("load_demo", "-v0", database=small)
-        at_one = json.loads(_manage("bench_admin", "--json", "--runs", str(runs), database=small))
+        for command in (["migrate"], ["setup_roles"], ["load_forum"], ["load_demo"]):
+            manage(*command, "-v0", database=small)
+        at_one = json.loads(manage("bench_admin", "--json", "--runs", str(runs), database=small))
     finally:
         connection.close()
-        _drop(small)
-    at_scale = measure_admin_pages(runs)
+        drop(small)
+    return measure_admin_pages(runs), at_one
+
+
+def admin_list_rows(runs=5, scale=None):
+    """The whole measure as (part, what, value, target) rows, for `bench_admin`."""
+    from commitments.models import Commitment
+
+    at_scale, at_one = measure_admin_lists(runs)
     if scale is None:
         scale = round(Commitment.objects.count() / 300)
     return admin_rows(at_scale, at_one, scale)
