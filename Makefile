@@ -52,8 +52,12 @@ serve: install
 	  TASK_BACKEND=database TASK_WORKER=on \
 	  PORT=$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
 
+# In parallel, one worker per core (pytest-xdist; TEST_WORKERS=0 for one process): each
+# worker has its own test database, cache keys and folders (tests/conftest.py). worksteal,
+# because a few modules (the import bombs, the browser) take far longer than the rest.
+TEST_WORKERS ?= auto
 test: install
-	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 quality: install
 	$(BIN)/ruff format --check .

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from actors.roles import AGENTS, MANAGERS, setup_roles
@@ -67,12 +69,28 @@ def no_cache_unless_asked(request, settings):
     real_cache use the configured cache (CACHE_URL: Redis in CI) and check freshness."""
     if request.node.get_closest_marker("real_cache") is None:
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    elif settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        # One Redis database for every worker of `make test` (pytest-xdist): each worker
+        # keeps to keys of its own, and clears only those (tests/caches.py).
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        settings.CACHES = {
+            "default": settings.CACHES["default"]
+            | {"BACKEND": "tests.caches.WorkerRedisCache", "KEY_PREFIX": f"test-{worker}"}
+        }
 
 
 @pytest.fixture
 def on_commit(django_capture_on_commit_callbacks):
     """E-mails leave on commit, which a test's own transaction never reaches: run them."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture(autouse=True)
+def opendata_folder(settings, tmp_path_factory):
+    """Each test's open data files go to a folder of their own, never the project's (nor
+    another worker's: the suite runs in parallel)."""
+    settings.OPENDATA_ROOT = tmp_path_factory.mktemp("donnees")
+    return settings.OPENDATA_ROOT
 
 
 @pytest.fixture(autouse=True)

@@ -17,13 +17,6 @@ from tests.factories import (
 )
 
 
-@pytest.fixture(autouse=True)
-def opendata_folder(settings, tmp_path_factory):
-    """Each test's open data files go to a folder of their own, never the project's."""
-    settings.OPENDATA_ROOT = tmp_path_factory.mktemp("donnees")
-    return settings.OPENDATA_ROOT
-
-
 def make_public_rows(n, *, agent=None):
     """n public commitments over two issues, two units, two départements and two years,
     each with a validated delivery; returns them."""

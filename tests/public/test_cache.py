@@ -35,7 +35,8 @@ def test_the_configured_cache_is_the_one_in_use():
     backend = settings.CACHES["default"]["BACKEND"]
     assert "Dummy" not in backend
     if os.environ.get("CACHE_URL", "").startswith("redis"):
-        assert backend == "django.core.cache.backends.redis.RedisCache"
+        # Django's Redis backend, with each test worker's keys apart (tests/caches.py).
+        assert backend == "tests.caches.WorkerRedisCache"
 
 
 @pytest.mark.parametrize("address", PAGES)
