@@ -54,6 +54,11 @@ class ReportFilterForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         # One's own territory and those it contains; any other is refused as unknown.
         self.scope = scope
+        # The value quoted, so that a code such as « BE » reads as what was typed.
+        for field in ("actor_kind", "status", "visibility"):
+            self.fields[field].error_messages["invalid_choice"] = (
+                "« %(value)s » ne fait pas partie des choix proposés."
+            )
         self.fields["territory"].queryset = scope.territories().for_choices()
         if not scope.everything:
             self.fields["territory"].empty_label = f"Tout votre territoire ({scope.label})"

@@ -130,6 +130,16 @@ def test_any_report_parameter_gives_the_whole_report_or_a_french_400(
     assert "Rapports" in page or "caractère nul" in page, page
 
 
+def test_an_unknown_actor_kind_is_quoted_in_a_french_400(client, forum, manager):
+    # « BE » once failed the check: Django's message repeated it unquoted, read as English.
+    client.force_login(manager)
+    response = client.get("/rapports/engagements.csv", {"actor_kind": "BE"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "« BE » ne fait pas partie des choix proposés" in page
+    assert is_french(page), page
+
+
 # A cell that is not blank, so that a garbage row can never be dropped as empty.
 garbage_row = st.lists(typed, min_size=1, max_size=8).filter(lambda r: any(c.strip() for c in r))
 rows = st.lists(st.lists(typed, min_size=1, max_size=8), max_size=6)
