@@ -294,7 +294,8 @@ def _cell_template(letter, kind, zone):
 
     def text(row, value):
         if value.__class__ is str:
-            return text_cell(row, defuse(xlsx_text(value))) if value else ""
+            value = xlsx_text(value)  # may leave nothing: a text of control characters
+            return text_cell(row, defuse(value)) if value else ""
         return _any_cell(letter, row, value, zone)
 
     if kind == DATE:

@@ -6,6 +6,7 @@ values that are numbers); here a cell is one f-string. What the file holds is wh
 export_writers describes; this module only knows how OOXML spells it."""
 
 import contextlib
+import re
 import zipfile
 from xml.sax.saxutils import escape, quoteattr
 
@@ -81,6 +82,11 @@ class Sheet:
         return "'" + self.title.replace("'", "''") + "'"
 
 
+# Excel reads `_x0041_` in a string as the character it codes (« A »): a text that
+# holds such a sequence has its underscore written as `_x005F_`, and reads back as typed.
+EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
 def text_cell(letter, style=PLAIN):
     """A template (row, text) -> the cell, an inline string (no shared strings table:
     nothing to keep in memory)."""
@@ -88,8 +94,10 @@ def text_cell(letter, style=PLAIN):
     styled = f'" s="{style}"' if style else '"'
 
     def cell(row, text):
-        space = ' xml:space="preserve"' if text[0] in " \n\t" or text[-1] in " \n\t" else ""
-        return f'{start}{row}{styled} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+        edges = text[:1] + text[-1:]
+        space = ' xml:space="preserve"' if edges.strip(" \n\t") != edges else ""
+        text = escape(EXCEL_ESCAPE.sub(r"_x005F_\1", text))
+        return f'{start}{row}{styled} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
     return cell
 

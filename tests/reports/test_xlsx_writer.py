@@ -7,6 +7,7 @@ import datetime
 import io
 import itertools
 import tempfile
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -71,6 +72,29 @@ def test_a_value_of_another_type_than_its_column_is_written_by_its_own():
         ["n/a", 8, None],
     ]
     assert sheet["C2"].number_format == "#,##0"
+
+
+def test_a_text_of_control_characters_only_leaves_its_cell_empty():
+    # A description of one bell character (the import accepts it) once made the
+    # writer fail: the text was tested before its control characters were dropped.
+    rows = [["\x07", "\x07a", 1]]
+    with write_xlsx(["a", "b", "c"], [TEXT, TEXT, NUMBER], iter(rows), "Cloches") as output:
+        sheet = load_workbook(io.BytesIO(output.read())).active
+    assert [cell.value for cell in sheet[2]] == [None, "a", 1]
+
+
+def test_a_text_that_looks_like_an_excel_escape_has_its_underscore_escaped():
+    # Excel and LibreOffice read _x0041_ in a string as « A »; written _x005F_x0041_, it
+    # reads back as typed (LibreOffice checked by hand; openpyxl applies no such rule to
+    # inline strings, so the sheet's XML is what is checked here).
+    rows = [["mesure_x0041_ bis"], ["_x20AC__x00e9_"], ["x_y"]]
+    with write_xlsx(["a"], [TEXT], iter(rows), "Échappements") as output:
+        content = output.read()
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        sheet = package.read("xl/worksheets/sheet1.xml").decode()
+    assert ">mesure_x005F_x0041_ bis<" in sheet
+    assert ">_x005F_x20AC__x005F_x00e9_<" in sheet
+    assert ">x_y<" in sheet
 
 
 @pytest.fixture
