@@ -407,6 +407,7 @@ class PlannedRow:
     values: dict = field(default_factory=dict)
     label: str = ""  # how the preview names the record
     changes: list = field(default_factory=list)  # the model fields an update changes
+    change_labels: list = field(default_factory=list)  # the same, as the preview names them
     errors: list = field(default_factory=list)  # [(column, message)]
     key: tuple | None = None  # what makes two rows the same record
 
@@ -599,6 +600,7 @@ class Importer:
         changed = {name: value for name, value in values.items() if current[name] != value}
         planned.pk, planned.values = current["pk"], changed
         planned.changes = [self.fields[name].name for name in changed]
+        planned.change_labels = [str(self.fields[name].verbose_name) for name in changed]
         planned.action = "update" if changed else "unchanged"
 
     def check_rules(self, planned, merged):

@@ -69,6 +69,11 @@ def test_a_changed_amount_is_an_update_and_a_row_without_id_a_creation(forum, st
     assert plan.errors == []
     assert plan.counts() == {"create": 1, "update": 1, "unchanged": 5}
     assert plan.of("update")[0].changes == ["planned_amount"]
+    # The preview names it as the agent reads it, not by its attribute.
+    assert plan.of("update")[0].change_labels == [
+        str(Commitment._meta.get_field("planned_amount").verbose_name)
+    ]
+    assert "planned" not in plan.of("update")[0].change_labels[0]
     CommitmentImporter().apply(plan, by=staff_agent)
     shelter = Commitment.objects.filter(measure__slug="places-hebergement-urgence")
     assert sorted(shelter.values_list("planned_amount", flat=True)) == [Decimal(2500)] * 2
