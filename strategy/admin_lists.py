@@ -55,6 +55,8 @@ class EstimatedCountChangeList(ChangeList):
     table on every page: the list's own count when nothing filters it, else the estimate
     where one serves."""
 
+    full_result_estimated = False
+
     def get_results(self, request):
         paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
         result_count = paginator.count
@@ -62,9 +64,11 @@ class EstimatedCountChangeList(ChangeList):
             full_result_count = None
         elif self.queryset.query.where == self.root_queryset.query.where:
             full_result_count = result_count
+            self.full_result_estimated = getattr(paginator, "estimated", False)
         else:
             counted = estimated_count(self.root_queryset)
             full_result_count = self.root_queryset.count() if counted is None else counted[0]
+            self.full_result_estimated = counted is not None and counted[1]
         can_show_all = result_count <= self.list_max_show_all
         multi_page = result_count > self.list_per_page
         if (self.show_all and can_show_all) or not multi_page:
