@@ -66,9 +66,11 @@ def start_build(user, exporter, extension, dialect, params, filters, rows_expect
             "avant d'en demander un autre."
         )
     if active.count() >= settings.REPORT_BUILDS_IN_ALL:
+        limit = settings.REPORT_BUILDS_IN_ALL
+        already = "1 fichier est déjà" if limit == 1 else f"{limit} fichiers sont déjà"
         raise BuildRefused(
-            f"{settings.REPORT_BUILDS_IN_ALL} fichiers sont déjà en préparation pour "
-            "l'ensemble des utilisateurs : réessayez dans quelques minutes."
+            f"{already} en préparation pour l'ensemble des utilisateurs : réessayez dans "
+            "quelques minutes."
         )
     now = timezone.now()
     scope = scope_of(user)

@@ -19,6 +19,9 @@ from reports.responses import CONTENT_TYPES, csv_response, xlsx_response
 
 # ?actualiser=non: /rapports/ stops refreshing itself while a build runs.
 NO_REFRESH = "actualiser"
+# Seconds a refused build asks the client to wait (a build of the bench's largest
+# report takes about that long).
+BUILD_RETRY_AFTER = 60
 
 
 def _bad_request(message):
@@ -95,9 +98,11 @@ def download(request, name, extension):
         try:
             start_build(request.user, exporter, extension, dialect, params, filters, rows)
         except BuildRefused as refused:
-            return render(
+            response = render(
                 request, "reports/build_refused.html", {"reason": str(refused)}, status=429
             )
+            response["Retry-After"] = str(BUILD_RETRY_AFTER)
+            return response
         return redirect(f"{reverse('reports:index')}?{urlencode(params)}".rstrip("?"))
     queryset = exporter.queryset(filters)
     if extension == "xlsx":

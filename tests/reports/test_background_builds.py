@@ -185,6 +185,7 @@ def test_a_second_build_for_the_same_user_is_refused_in_french(
     queued(manager)
     response = manager_client.get("/rapports/realisations.csv")
     assert response.status_code == 429
+    assert response["Retry-After"] == "60"
     page = text_of(response)
     assert "Un de vos fichiers est déjà en préparation" in page
     assert "Rien n'a été mis en préparation." in page
@@ -199,9 +200,8 @@ def test_builds_in_all_are_limited_in_french(
     client.force_login(manager)
     response = client.get("/rapports/realisations.xlsx")
     assert response.status_code == 429
-    assert "1 fichiers sont déjà en préparation pour l'ensemble des utilisateurs" in text_of(
-        response
-    )
+    assert response["Retry-After"] == "60"
+    assert "1 fichier est déjà en préparation pour l'ensemble des utilisateurs" in text_of(response)
     assert ReportBuild.objects.filter(requester=manager).count() == 0
 
 
