@@ -15,7 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from operations.report_bench import _copy_rows, best_of
+from operations.report_bench import best_of, copy_rows
 from reports.export_writers import (
     FIGURES,
     WHOLE_FORMAT,
@@ -70,7 +70,7 @@ def measure(count, runs=3):
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         results.append({"writer": name, "seconds": seconds, "peak_mb": peak / 1e6})
-    copy_seconds, _ = best_of(runs, lambda: _copy_rows(values))
+    copy_seconds, _ = best_of(runs, lambda: copy_rows(values))
     return {"rows": len(rows), "copy": copy_seconds, "writers": results}
 
 
