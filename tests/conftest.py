@@ -113,3 +113,36 @@ def reports_folder(settings, tmp_path_factory):
         | {"OPTIONS": settings.STORAGES["reports"]["OPTIONS"] | {"location": str(folder)}}
     }
     return folder
+
+
+@pytest.fixture(scope="module")
+def demo_module(django_db_setup, django_db_blocker):
+    """The press release and the demo (seed 2020, scale 1), loaded once per module (and
+    per xdist worker) in a transaction rolled back after the module's last test: each
+    test then runs in a savepoint of it, so its own writes are undone as usual.
+
+    Only for modules whose every database test wants the demo: the others would see it."""
+    from django.db import transaction
+
+    from datasets.demo import load_demo
+    from datasets.forum_2020 import load_forum
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            load_forum()
+            load_demo(seed=2020, scale=1, progress=False)
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(demo_module, db):
+    """The demo of `demo_module`, for one test (in its savepoint)."""

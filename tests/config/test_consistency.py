@@ -12,7 +12,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -36,12 +35,6 @@ FILTERS = {
     "enjeu Urgence sociale": {"issue": "urgence-sociale"},
     "acteurs de type Association": {"actor_kind": Actor.Kind.ASSOCIATION},
 }
-
-
-@pytest.fixture
-def demo():
-    call_command("load_forum", verbosity=0)
-    call_command("load_demo", verbosity=0)
 
 
 def figures(rows, unit="unit", planned="planned", delivered="delivered"):
