@@ -6,6 +6,7 @@ import csv
 import io
 import sys
 import tracemalloc
+from xml.parsers import expat as pyexpat
 
 import pytest
 from django.contrib.auth.models import Group
@@ -17,6 +18,7 @@ from actors.models import Actor
 from actors.roles import AGENTS, attach_to_territory
 from commitments.models import Commitment
 from datasets.forum_2020 import load_forum
+from reports import imports
 from tests.factories import UserFactory, region
 from tests.helpers import text_of
 from tests.reports import bombs
@@ -321,3 +323,48 @@ def test_pending_imports_are_not_in_the_history():
     from reports.models import PendingImport
 
     assert not hasattr(PendingImport, "history")
+
+
+def expat_elements(xml):
+    parser, count = pyexpat.ParserCreate(), 0
+
+    def start(_name, _attributes):
+        nonlocal count
+        count += 1
+
+    parser.StartElementHandler = start
+    parser.Parse(xml, True)
+    return count
+
+
+def start_tags_in_chunks(xml, size):
+    count, carry = 0, b""
+    for offset in range(0, len(xml), size):
+        counted, carry = imports._start_tags(carry + xml[offset : offset + size])
+        count += counted
+    return count
+
+
+ORDINARY = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet a="1"><sheetData>'
+    + b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"/></row>' * 50
+    + b"</sheetData></worksheet>"
+)
+TRICKY = (
+    b'<?xml version="1.0"?><!DOCTYPE w><w><!-- a <b> and </c> --><x><![CDATA[ <y/> </z> ]]>'
+    b"</x><?pi <q>?><e>&lt;f&gt;</e></w>"
+)
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [ORDINARY, TRICKY, ORDINARY.replace(b"UTF-8", b"UTF-16").decode().encode("utf-16")],
+    ids=["as a spreadsheet writes it", "comments, CDATA and instructions", "UTF-16"],
+)
+@pytest.mark.parametrize("size", [1, 2, 7, 1024 * 1024])
+def test_the_prescan_counts_at_least_the_elements_expat_finds(xml, size):
+    found = expat_elements(xml)
+    counted = start_tags_in_chunks(xml, size)
+    assert counted >= found > 0
+    if xml is ORDINARY:
+        assert counted == found  # exact where a spreadsheet wrote the part
