@@ -116,18 +116,31 @@ def reports_folder(settings, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo_module(django_db_setup, django_db_blocker):
+def demo_module(django_db_setup, django_db_blocker, tmp_path_factory):
     """The press release and the demo (seed 2020, scale 1), loaded once per module (and
     per xdist worker) in a transaction rolled back after the module's last test: each
-    test then runs in a savepoint of it, so its own writes are undone as usual.
+    test then runs in a savepoint of it, so its own writes are undone as usual. The
+    demo's evidence files go to a folder of the module's, never the project's, and its
+    passwords are hashed as the tests' own (fast_password_hashing).
 
     Only for modules whose every database test wants the demo: the others would see it."""
+    from django.conf import settings
     from django.db import transaction
+    from django.test import override_settings
 
     from datasets.demo import load_demo
     from datasets.forum_2020 import load_forum
 
-    with django_db_blocker.unblock():
+    evidence = settings.STORAGES["evidence"]
+    folder = str(tmp_path_factory.mktemp("justificatifs-demo"))
+    storages = settings.STORAGES | {
+        "evidence": evidence | {"OPTIONS": evidence["OPTIONS"] | {"location": folder}}
+    }
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as fast_password_hashing
+    with (
+        django_db_blocker.unblock(),
+        override_settings(STORAGES=storages, PASSWORD_HASHERS=hashers),
+    ):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
