@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +36,13 @@ KEPT_FOR = datetime.timedelta(days=1)
 # rows_written is recorded at most this often (seconds): the bar moves at least every
 # second, and the row is not rewritten for each group of rows.
 PROGRESS_EVERY = 0.5
+# The key of the advisory lock that serialises start_build's checks on PostgreSQL (any
+# fixed number: only start_build takes it).
+BUILDS_LOCK = 7_240_017
+ONE_PER_USER = (
+    "Un de vos fichiers est déjà en préparation : attendez qu'il soit prêt "
+    "avant d'en demander un autre."
+)
 
 
 class BuildRefused(Exception):
@@ -59,23 +66,12 @@ def storage():
 def start_build(user, exporter, extension, dialect, params, filters, rows_expected):
     """Record a queued build of `exporter` for `user`, then queue its task; raises
     BuildRefused, and records nothing, when a limit is reached."""
-    active = ReportBuild.objects.active()
-    if active.filter(requester=user).exists():
-        raise BuildRefused(
-            "Un de vos fichiers est déjà en préparation : attendez qu'il soit prêt "
-            "avant d'en demander un autre."
-        )
-    if active.count() >= settings.REPORT_BUILDS_IN_ALL:
-        limit = settings.REPORT_BUILDS_IN_ALL
-        already = "1 fichier est déjà" if limit == 1 else f"{limit} fichiers sont déjà"
-        raise BuildRefused(
-            f"{already} en préparation pour l'ensemble des utilisateurs : réessayez dans "
-            "quelques minutes."
-        )
     now = timezone.now()
     scope = scope_of(user)
     try:
         with transaction.atomic():
+            _lock_builds()
+            _check_limits(user)
             build = ReportBuild.objects.create(
                 requester=user,
                 territory=None if scope.everything else scope.territory,
@@ -89,12 +85,30 @@ def start_build(user, exporter, extension, dialect, params, filters, rows_expect
                 expires_at=now + KEPT_FOR,
             )
             _enqueue(build)
-    except IntegrityError:  # the same user's other request got there first
-        raise BuildRefused(
-            "Un de vos fichiers est déjà en préparation : attendez qu'il soit prêt "
-            "avant d'en demander un autre."
-        ) from None
+    except IntegrityError:  # the unique constraint, should the checks ever be passed by
+        raise BuildRefused(ONE_PER_USER) from None
     return build
+
+
+def _lock_builds():
+    """Two requests at once would both pass the checks (READ COMMITTED): the second
+    waits here until the first has committed its build. SQLite serialises writes."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BUILDS_LOCK])
+
+
+def _check_limits(user):
+    active = ReportBuild.objects.active()
+    if active.filter(requester=user).exists():
+        raise BuildRefused(ONE_PER_USER)
+    if active.count() >= settings.REPORT_BUILDS_IN_ALL:
+        limit = settings.REPORT_BUILDS_IN_ALL
+        already = "1 fichier est déjà" if limit == 1 else f"{limit} fichiers sont déjà"
+        raise BuildRefused(
+            f"{already} en préparation pour l'ensemble des utilisateurs : réessayez dans "
+            "quelques minutes."
+        )
 
 
 def _enqueue(build):
