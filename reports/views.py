@@ -70,6 +70,7 @@ def index(request):
             "refresh": refresh,
             "csv_threshold": settings.REPORT_BACKGROUND_ROWS_CSV,
             "xlsx_threshold": settings.REPORT_BACKGROUND_ROWS_XLSX,
+            "stale_minutes": settings.REPORT_BUILD_STALE_AFTER // 60,
             "breadcrumb_data": {"current": "Rapports"},
         },
         status=200 if valid else 400,

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from actors.roles import MANAGERS
 from reports.builds import (
     Progress,
+    fail_build,
     finish_build,
     mark_running,
     needs_background,
@@ -295,11 +296,111 @@ def test_an_expired_file_says_so_in_french_and_the_purge_deletes_it(manager_clie
 
 def test_a_failed_build_says_so_and_frees_the_slot(manager_client, manager, deliveries, on_commit):
     build = start_build(manager, EXPORTERS["realisations"], "csv", "csv", {"year": "1"}, None, 5)
-    build_report_now(build)
+    with on_commit():
+        build_report_now(build)
     build.refresh_from_db()
     assert build.status == "failed" and not build.file_name
     assert "la préparation a échoué" in text_of(manager_client.get("/rapports/"))
     assert not ReportBuild.objects.active().exists()
+    (message,) = mail.outbox
+    assert message.to == [manager.email]
+    assert message.subject == f"Votre rapport n'a pas pu être préparé : {build.download_name}"
+    assert "n'a pas pu être préparé" in message.body
+    assert "Vous pouvez le demander à nouveau, avec les mêmes filtres, depuis " in message.body
+    assert "http://127.0.0.1:8000/rapports/" in message.body
+
+
+def silent(build, seconds=601):
+    """The build's worker last gave news `seconds` ago (REPORT_BUILD_STALE_AFTER: 600)."""
+    ago = timezone.now() - datetime.timedelta(seconds=seconds)
+    ReportBuild.objects.filter(pk=build.pk).update(heartbeat_at=ago)
+    build.refresh_from_db()
+    return build
+
+
+def test_a_silent_build_is_shown_interrupted_and_holds_no_slot(
+    manager_client, manager, staff_agent, settings
+):
+    settings.REPORT_BUILDS_IN_ALL = 1
+    build = queued(manager)
+    mark_running(build)
+    silent(build, seconds=599)
+    assert ReportBuild.objects.active().get() == build  # still alive
+    silent(build)
+    assert not ReportBuild.objects.active().exists()
+    assert ReportBuild.objects.stale().get() == build
+    response = manager_client.get("/rapports/")
+    assert (
+        f"{build.download_name} — interrompu : sa préparation ne donne plus de nouvelles "
+        "depuis plus de 10 minutes." in text_of(response)
+    )
+    assert "<progress" not in response.content.decode()
+    assert '<meta http-equiv="refresh"' not in response.content.decode()
+    other = queued(staff_agent)  # its slot is free for anyone
+    assert other.status == "queued"
+
+
+def test_asking_again_fails_ones_interrupted_build_without_a_mail(manager, deliveries):
+    build = silent(queued(manager))
+    again = queued(manager)
+    build.refresh_from_db()
+    assert (build.status, again.status) == ("failed", "queued")
+    assert mail.outbox == []
+
+
+def test_the_stale_delay_is_a_setting(manager, settings):
+    settings.REPORT_BUILD_STALE_AFTER = 60
+    build = silent(queued(manager), seconds=61)
+    assert ReportBuild.objects.stale().get() == build and build.interrupted
+
+
+def test_the_purge_fails_interrupted_builds_and_mails_their_requesters(
+    manager, staff_agent, on_commit
+):
+    build = silent(queued(manager))
+    alive = queued(staff_agent)
+    out = io.StringIO()
+    with on_commit():
+        call_command("purge_report_builds", stdout=out)
+    assert "1 préparation(s) interrompue(s) marquée(s) en échec." in out.getvalue()
+    build.refresh_from_db()
+    alive.refresh_from_db()
+    assert (build.status, alive.status) == ("failed", "queued")
+    assert build.finished_at is not None
+    (message,) = mail.outbox
+    assert message.to == [manager.email]
+    assert message.subject == f"Votre rapport n'a pas pu être préparé : {build.download_name}"
+
+
+def test_a_late_worker_does_not_turn_a_failed_build_into_done(manager, on_commit):
+    build = queued(manager)
+    mark_running(build)
+    silent(build)
+    fail_build(build, tell=False)  # the purge gave up on it
+    stored = storage().save(f"{build.pk}/{build.download_name}", io.BytesIO(b"id\r\n"))
+    with on_commit():
+        assert finish_build(build, stored, 1) is False
+    build.refresh_from_db()
+    assert (build.status, build.file_name) == ("failed", "")
+    assert not storage().exists(stored)
+    assert mail.outbox == []  # no « prêt »
+
+
+def test_a_done_build_is_never_failed_afterwards(manager, on_commit):
+    build = done_build(manager)
+    with on_commit():
+        assert fail_build(build) is False
+    build.refresh_from_db()
+    assert build.status == "done"
+    assert mail.outbox == []  # nothing said to fail
+
+
+def test_a_build_no_longer_queued_is_not_run(manager):
+    build = queued(manager)
+    fail_build(build, tell=False)
+    assert mark_running(build) is False
+    build.refresh_from_db()
+    assert build.status == "failed"
 
 
 def build_report_now(build):
@@ -316,9 +417,11 @@ def test_progress_is_recorded_at_most_every_interval(manager):
     progress(10)  # too soon: not recorded
     build.refresh_from_db()
     assert build.rows_written == 0
+    silent(build)
     Progress(build, every=0)(20)
     build.refresh_from_db()
     assert build.rows_written == 20
+    assert not build.interrupted  # the progress is the heartbeat
 
 
 # Session, user, the user's and the groups' permissions, the user's territory, the four
