@@ -136,5 +136,10 @@ class ReportBuild(models.Model):
             return 100 if self.status == self.Status.DONE else 0
         return min(100, self.rows_written * 100 // self.rows_expected)
 
+    @property
+    def state(self):
+        """The status as /rapports/ says it: « interrompu » for a silent build."""
+        return _("interrompu") if self.interrupted else self.get_status_display()
+
     def is_expired(self, now=None):
         return self.expires_at <= (now or timezone.now())

@@ -31,7 +31,7 @@ DOMAIN_APPS = {"strategy", "actors", "commitments"}
 LOGIN = "/comptes/connexion/"
 ADMIN_LOGIN = "/admin/login/"
 # Rows the application writes alone, that staff read (and delete once dealt with).
-READ_ONLY = {"commitments.MailFailure"}
+READ_ONLY = {"commitments.MailFailure", "reports.ReportBuild"}
 
 
 def walk(patterns, prefix="", namespace=""):
@@ -296,6 +296,8 @@ NEVER_BY_HAND = {
     ("commitments.ExpectedReport", "add"),
     ("commitments.ExpectedReport", "delete"),
     ("commitments.Campaign", "delete"),
+    # Built by the task, deleted by the daily purge (with its file), never by hand.
+    ("reports.ReportBuild", "delete"),
 }
 
 
