@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -62,9 +63,10 @@ def manager_client(client, manager):
 
 
 def built(client, on_commit, address):
-    """Ask for `address`; the task runs on commit (the immediate backend); the build."""
+    """Ask to prepare `address` (the button's POST); the task runs on commit (the
+    immediate backend); the build."""
     with on_commit():
-        response = client.get(address)
+        response = client.post(address)
     assert response.status_code == 302, response.content
     return response, ReportBuild.objects.get()
 
@@ -168,23 +170,106 @@ def test_rapports_stops_refreshing_once_the_file_is_ready(manager_client, manage
     assert f'href="/rapports/fichiers/{build.pk}/"' in html
 
 
-def test_a_download_over_the_threshold_has_no_download_attribute(
-    manager_client, deliveries, settings
-):
+def test_a_download_over_the_threshold_is_a_button_that_posts(manager_client, deliveries, settings):
     settings.REPORT_BACKGROUND_ROWS_XLSX = 2
-    html = manager_client.get("/rapports/").content.decode()
-    assert 'href="/rapports/realisations.xlsx" download>' not in html
-    assert 'href="/rapports/realisations.xlsx">' in html
-    assert 'href="/rapports/realisations.csv?dialect=csv" download>' in html
+    html = manager_client.get("/rapports/?year=2021").content.decode()
+    assert 'href="/rapports/realisations.xlsx?year=2021"' not in html
+    assert '<form method="post" action="/rapports/realisations.xlsx?year=2021"' in html
+    assert "Préparer le fichier XLSX" in html
+    assert 'href="/rapports/realisations.csv?dialect=csv&amp;year=2021" download>' in html
+    assert 'href="/rapports/engagements.xlsx?year=2021" download>' in html  # one row
     assert "XLSX préparé en arrière-plan" in text_of(manager_client.get("/rapports/"))
     assert needs_background("xlsx", 3) and not needs_background("csv", 3)
+    assert not ReportBuild.objects.exists()
+
+
+def test_a_get_over_the_threshold_offers_the_button_and_starts_nothing(
+    manager_client, deliveries, low_thresholds
+):
+    response = manager_client.get("/rapports/realisations.csv?dialect=csv&year=2021")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    page = text_of(response)
+    assert "Réalisations : un fichier à préparer" in page
+    assert "Ce rapport compte 5 lignes avec ces filtres : au-delà de 2 lignes en CSV" in page
+    html = response.content.decode()
+    assert '<form method="post" action="" class="fr-mb-4w">' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert '<button class="fr-btn" type="submit">Préparer le fichier</button>' in html
+    # The breadcrumb of the report pages: Accueil › Rapports › this report.
+    assert 'href="/rapports/">Rapports</a>' in html
+    assert 'aria-current="page">Réalisations (CSV)' in html
+    assert manager_client.head("/rapports/realisations.xlsx").status_code == 200
+    assert not ReportBuild.objects.exists()
+
+
+def test_preparing_needs_the_csrf_token(manager, deliveries, low_thresholds, on_commit):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager)
+    address = "/rapports/realisations.xlsx?year=2021"
+    assert client.post(address).status_code == 403
+    assert not ReportBuild.objects.exists()
+    offer = client.get(address)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', offer.content.decode())[1]
+    with on_commit():
+        response = client.post(address, {"csrfmiddlewaretoken": token})
+    assert (response.status_code, response["Location"]) == (302, "/rapports/?year=2021")
+    assert ReportBuild.objects.get().status == "done"
+
+
+def test_posting_a_short_download_sends_to_the_file_and_prepares_nothing(
+    manager_client, deliveries
+):
+    response = manager_client.post("/rapports/realisations.csv?dialect=csv")
+    assert (response.status_code, response["Location"]) == (
+        302,
+        "/rapports/realisations.csv?dialect=csv",
+    )
+    assert not ReportBuild.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "status", "said"),
+    [
+        ("/rapports/realisations.csv?year=abc", 400, "Requête invalide"),
+        ("/rapports/realisations.csv?dialect=tsv", 400, "dialecte « tsv » inconnu"),
+        ("/rapports/inconnu.csv", 404, ""),
+    ],
+)
+def test_preparing_with_bad_input_is_refused_in_french_and_records_nothing(
+    manager_client, deliveries, low_thresholds, address, status, said
+):
+    response = manager_client.post(address)
+    assert response.status_code == status
+    assert said in response.content.decode()
+    assert not ReportBuild.objects.exists()
+
+
+def test_a_contact_gets_403_and_an_anonymous_visitor_the_login_page_when_preparing(
+    client, deliveries, low_thresholds, actor_a
+):
+    response = client.post("/rapports/realisations.csv")
+    assert response.status_code == 302 and response["Location"].startswith("/comptes/connexion/")
+    client.force_login(MembershipFactory(actor=actor_a).user)
+    assert client.post("/rapports/realisations.csv").status_code == 403
+    assert client.get("/rapports/realisations.csv").status_code == 403
+    assert not ReportBuild.objects.exists()
+
+
+# Session, user, the two permission reads, the user's territory, the report's count,
+# the menu's roles.
+PINNED_OFFER = 7
+
+
+def test_the_offer_page_query_count_is_pinned(manager_client, deliveries, low_thresholds):
+    assert count_queries(manager_client, "/rapports/realisations.xlsx") == PINNED_OFFER
 
 
 def test_a_second_build_for_the_same_user_is_refused_in_french(
     manager_client, manager, deliveries, low_thresholds
 ):
     queued(manager)
-    response = manager_client.get("/rapports/realisations.csv")
+    response = manager_client.post("/rapports/realisations.csv")
     assert response.status_code == 429
     assert response["Retry-After"] == "60"
     page = text_of(response)
@@ -199,7 +284,7 @@ def test_builds_in_all_are_limited_in_french(
     settings.REPORT_BUILDS_IN_ALL = 1
     queued(staff_agent)
     client.force_login(manager)
-    response = client.get("/rapports/realisations.xlsx")
+    response = client.post("/rapports/realisations.xlsx")
     assert response.status_code == 429
     assert response["Retry-After"] == "60"
     assert "1 fichier est déjà en préparation pour l'ensemble des utilisateurs" in text_of(response)
@@ -213,7 +298,7 @@ def test_the_limits_free_again_once_a_build_is_done(
     built(client, on_commit, "/rapports/realisations.csv")
     with on_commit():
         assert client.get("/rapports/engagements.xlsx").status_code == 200  # one row: at once
-        assert client.get("/rapports/realisations.xlsx").status_code == 302
+        assert client.post("/rapports/realisations.xlsx").status_code == 302
     assert ReportBuild.objects.filter(status="done").count() == 2
 
 
