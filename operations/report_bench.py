@@ -15,6 +15,7 @@ from django.db import connection
 
 from actors.scopes import scope_of
 from operations.benchmarks import Row, Target, absolute
+from operations.load import received_a_file
 from operations.servers import Session, gunicorn_server
 from reports.exports import EXPORTERS, ReportFilters
 
@@ -139,8 +140,11 @@ def reports(bench):
                 def download(address=address, peaks=peaks):
                     reset_peak(worker)
                     status, _ = session.request("GET", address, keep=False)
-                    if status != 200 or not session.received:
-                        raise CommandError(f"{address} : réponse {status}, rien de téléchargé.")
+                    if not received_a_file(session, status):
+                        raise CommandError(
+                            f"{address} : réponse {status} ({session.content_type or 'vide'}), "
+                            "pas de fichier téléchargé."
+                        )
                     peaks.append(peak_mb(worker))
 
                 app, _ = best_of(bench.runs, download, repeat_under=REPEAT_UNDER)
