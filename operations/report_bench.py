@@ -139,12 +139,7 @@ def reports(bench):
 
                 def download(address=address, peaks=peaks):
                     reset_peak(worker)
-                    status, _ = session.request("GET", address, keep=False)
-                    if not received_a_file(session, status):
-                        raise CommandError(
-                            f"{address} : réponse {status} ({session.content_type or 'vide'}), "
-                            "pas de fichier téléchargé."
-                        )
+                    fetch_file(session, address)
                     peaks.append(peak_mb(worker))
 
                 app, _ = best_of(bench.runs, download, repeat_under=REPEAT_UNDER)
@@ -152,6 +147,17 @@ def reports(bench):
                     name, exporter, kind, label, count, app, copy, plain, rest, max(peaks)
                 )
     return rows
+
+
+def fetch_file(session, address):
+    """Download `address` whole; CommandError unless the answer is the file (a page, e.g.
+    the one offering to prepare it in the background, would time something else)."""
+    status, _ = session.request("GET", address, keep=False)
+    if not received_a_file(session, status):
+        raise CommandError(
+            f"{address} : réponse {status} ({session.content_type or 'vide'}), "
+            "pas de fichier téléchargé."
+        )
 
 
 def copy_rows(values):

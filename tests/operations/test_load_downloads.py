@@ -1,15 +1,18 @@
 """The load test's managers download as a browser does: a short report at once; a long
 one by pressing « Préparer le fichier » (POST) and fetching the file once built. The
-page offering the button is never counted as a downloaded file."""
+page offering the button is never counted as a downloaded file, by the load test or by
+the reports bench."""
 
 import time
 from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management.base import CommandError
 
 from actors.roles import MANAGERS, attach_to_territory, setup_roles
 from operations.load import download, received_a_file
+from operations.report_bench import fetch_file
 from operations.servers import PASSWORD, Session
 from reports.builds import start_build
 from reports.exports import EXPORTERS, ReportFilters
@@ -76,3 +79,15 @@ def test_a_refused_build_is_no_download(session, settings):
     assert not download(session, "/rapports/realisations.csv", soon(), statuses.append)
     assert statuses == [200, 200, 429]
     assert ReportBuild.objects.count() == 1
+
+
+def test_the_bench_times_files_and_refuses_a_page(session, settings):
+    fetch_file(session, "/rapports/realisations.xlsx")
+    settings.REPORT_BACKGROUND_ROWS_XLSX = 2
+    with pytest.raises(CommandError) as refused:
+        fetch_file(session, "/rapports/realisations.xlsx")
+    assert str(refused.value) == (
+        "/rapports/realisations.xlsx : réponse 200 (text/html; charset=utf-8), "
+        "pas de fichier téléchargé."
+    )
+    assert not ReportBuild.objects.exists()
