@@ -197,8 +197,8 @@ def test_a_get_over_the_threshold_offers_the_button_and_starts_nothing(
     assert 'name="csrfmiddlewaretoken"' in html
     assert '<button class="fr-btn" type="submit">Préparer le fichier</button>' in html
     # The breadcrumb of the report pages: Accueil › Rapports › this report.
-    assert 'href="/rapports/">Rapports</a>' in html
-    assert 'aria-current="page">Réalisations (CSV)' in html
+    assert '<a class="fr-breadcrumb__link" href="/rapports/">Rapports</a>' in html
+    assert 'aria-current="page">Réalisations (CSV)</a>' in html
     assert manager_client.head("/rapports/realisations.xlsx").status_code == 200
     assert not ReportBuild.objects.exists()
 
@@ -275,6 +275,9 @@ def test_a_second_build_for_the_same_user_is_refused_in_french(
     page = text_of(response)
     assert "Un de vos fichiers est déjà en préparation" in page
     assert "Rien n'a été mis en préparation." in page
+    html = response.content.decode()
+    assert '<a class="fr-breadcrumb__link" href="/rapports/">Rapports</a>' in html
+    assert 'aria-current="page">Fichier non demandé</a>' in html
     assert ReportBuild.objects.count() == 1
 
 
@@ -368,6 +371,7 @@ def test_an_expired_file_says_so_in_french_and_the_purge_deletes_it(manager_clie
     response = manager_client.get(build.get_absolute_url())
     assert response.status_code == 410
     assert "Ce fichier a expiré" in text_of(response)
+    assert 'aria-current="page">Fichier expiré</a>' in response.content.decode()
     fresh = done_build(manager)
     assert storage().exists(build.file_name)
     out = io.StringIO()
