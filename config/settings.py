@@ -126,6 +126,9 @@ EXPORTS_IN_ALL = env.int("EXPORTS_IN_ALL", default=4)
 REPORT_BACKGROUND_ROWS_CSV = env.int("REPORT_BACKGROUND_ROWS_CSV", default=100_000)
 REPORT_BACKGROUND_ROWS_XLSX = env.int("REPORT_BACKGROUND_ROWS_XLSX", default=10_000)
 REPORT_BUILDS_IN_ALL = env.int("REPORT_BUILDS_IN_ALL", default=3)
+# A build queued or running with no progress for so many seconds lost its worker: it is
+# shown interrupted, holds no slot, and purge_report_builds marks it failed.
+REPORT_BUILD_STALE_AFTER = env.int("REPORT_BUILD_STALE_AFTER", default=600)
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

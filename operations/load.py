@@ -1,8 +1,12 @@
 """What `make loadtest` requires of its clients: each kind must have done a minimum of
 work, or the run proves nothing (zero reports seen equals zero reports stored)."""
 
+import re
+import time
 from dataclasses import dataclass
 
+# A file built in the background, as /rapports/ links it once ready.
+BUILD_FILE = re.compile(r'href="(/rapports/fichiers/[0-9a-f-]{36}/)"')
 # What the managers download, in turn: the smallest report and the largest, both formats.
 DOWNLOADS = (
     "/rapports/synthese.csv?year=2021",
@@ -57,3 +61,47 @@ def throughput(done, seconds):
     """{kind's label: per second}, downloads all addresses together."""
     counts = {**done, "downloads": sum(done["downloads"].values())}
     return {f"{kind.client} : {kind.label}": round(counts[kind.key] / seconds, 1) for kind in KINDS}
+
+
+def received_a_file(session, status):
+    """Whether the last answer was a file read whole: a page (HTML) is not one, e.g. the
+    page that offers to prepare a long report in the background."""
+    return (
+        status == 200 and session.received > 0 and not session.content_type.startswith("text/html")
+    )
+
+
+def download(session, address, until, record=lambda status: None, wait=1.0):
+    """A manager's download of `address`, as a browser would do it; True once a file was
+    received whole. At once when the server sends it; when it answers the page offering
+    to prepare it, the manager presses « Préparer le fichier » (a POST with the CSRF
+    token), then watches /rapports/ until the file's link appears (the build ran in the
+    request with the immediate backend, beside it with the worker), and fetches the
+    file. False on a refusal (429), an error, a failed build or time up; every answer's
+    status goes to `record`."""
+    status, _ = session.request("GET", address, keep=False)
+    record(status)
+    if received_a_file(session, status):
+        return True
+    if status != 200 or not session.content_type.startswith("text/html"):
+        return False
+    status, page = session.request("GET", "/rapports/")
+    record(status)
+    before = set(BUILD_FILE.findall(page.decode(errors="replace")))
+    status, _ = session.request("POST", address, {})
+    record(status)
+    if status != 302:
+        return False  # 429: one's own build still running, or the limit in all
+    while time.monotonic() < until:
+        status, page = session.request("GET", "/rapports/")
+        record(status)
+        text = page.decode(errors="replace")
+        ready = [link for link in BUILD_FILE.findall(text) if link not in before]
+        if ready:
+            status, _ = session.request("GET", ready[0], keep=False)
+            record(status)
+            return received_a_file(session, status)
+        if status == 200 and "<progress" not in text:
+            return False  # no build running, no new file: it failed
+        time.sleep(wait)
+    return False

@@ -15,6 +15,7 @@ from django.db import connection
 
 from actors.scopes import scope_of
 from operations.benchmarks import Row, Target, absolute
+from operations.load import received_a_file
 from operations.servers import Session, gunicorn_server
 from reports.exports import EXPORTERS, ReportFilters
 
@@ -138,9 +139,7 @@ def reports(bench):
 
                 def download(address=address, peaks=peaks):
                     reset_peak(worker)
-                    status, _ = session.request("GET", address, keep=False)
-                    if status != 200 or not session.received:
-                        raise CommandError(f"{address} : réponse {status}, rien de téléchargé.")
+                    fetch_file(session, address)
                     peaks.append(peak_mb(worker))
 
                 app, _ = best_of(bench.runs, download, repeat_under=REPEAT_UNDER)
@@ -148,6 +147,17 @@ def reports(bench):
                     name, exporter, kind, label, count, app, copy, plain, rest, max(peaks)
                 )
     return rows
+
+
+def fetch_file(session, address):
+    """Download `address` whole; CommandError unless the answer is the file (a page, e.g.
+    the one offering to prepare it in the background, would time something else)."""
+    status, _ = session.request("GET", address, keep=False)
+    if not received_a_file(session, status):
+        raise CommandError(
+            f"{address} : réponse {status} ({session.content_type or 'vide'}), "
+            "pas de fichier téléchargé."
+        )
 
 
 def copy_rows(values):

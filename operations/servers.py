@@ -101,11 +101,13 @@ class Session:
         self.timeout = timeout
         self.cookies = {}
         self.received = 0
+        self.location = self.content_type = ""
 
     def request(self, method, path, form=None, keep=True):
         """(status, body); body is b"" when `keep` is false: the answer is read whole
         and counted (`self.received`, bytes) but not kept, as a download's would be.
-        A redirect's target is kept in `self.location`."""
+        A redirect's target is kept in `self.location`, the answer's type in
+        `self.content_type`."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         headers = {
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
@@ -119,6 +121,7 @@ class Session:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         self.received = 0
         self.location = ""
+        self.content_type = ""
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
@@ -134,6 +137,7 @@ class Session:
         finally:
             connection.close()
         self.location = response.getheader("Location", "")
+        self.content_type = response.getheader("Content-Type", "")
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")

@@ -20,6 +20,7 @@ from reports.admin_exports import ExportSelectionMixin
 from reports.admin_imports import ImportMixin
 from reports.exports import PERMISSION, CompletenessExporter
 from reports.imports import ActorImporter, CommitmentImporter
+from reports.models import ReportBuild
 from reports.responses import csv_response, xlsx_response
 
 
@@ -70,6 +71,60 @@ class CampaignReportsAdmin(CampaignAdmin):
         if extension == "csv":
             return csv_response(request, exporter, reports, "excel")
         return xlsx_response(request, exporter, reports)
+
+
+@admin.register(ReportBuild)
+class ReportBuildAdmin(admin.ModelAdmin):
+    """The reports built in the background, to see what runs, what failed and what was
+    interrupted; read only: the application writes them (reports.builds), and the daily
+    purge deletes them."""
+
+    list_display = [
+        "created_at",
+        "download_name",
+        "requester",
+        "territory",
+        "state",
+        "rows_written",
+        "rows_expected",
+        "heartbeat_at",
+        "expires_at",
+    ]
+    list_filter = ["status", "report"]
+    list_select_related = ["requester", "territory"]
+    search_fields = ["download_name", "requester__username"]
+    ordering = ["-created_at", "-pk"]
+    fields = [
+        "requester",
+        "territory",
+        "report",
+        "extension",
+        "dialect",
+        "params",
+        "status",
+        "rows_expected",
+        "rows_written",
+        "download_name",
+        "file_name",
+        "created_at",
+        "heartbeat_at",
+        "finished_at",
+        "expires_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="état", ordering="status")
+    def state(self, build):
+        return build.state
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 for model, model_admin in [

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +36,13 @@ KEPT_FOR = datetime.timedelta(days=1)
 # rows_written is recorded at most this often (seconds): the bar moves at least every
 # second, and the row is not rewritten for each group of rows.
 PROGRESS_EVERY = 0.5
+# The key of the advisory lock that serialises start_build's checks on PostgreSQL (any
+# fixed number: only start_build takes it).
+BUILDS_LOCK = 7_240_017
+ONE_PER_USER = (
+    "Un de vos fichiers est déjà en préparation : attendez qu'il soit prêt "
+    "avant d'en demander un autre."
+)
 
 
 class BuildRefused(Exception):
@@ -59,23 +66,12 @@ def storage():
 def start_build(user, exporter, extension, dialect, params, filters, rows_expected):
     """Record a queued build of `exporter` for `user`, then queue its task; raises
     BuildRefused, and records nothing, when a limit is reached."""
-    active = ReportBuild.objects.active()
-    if active.filter(requester=user).exists():
-        raise BuildRefused(
-            "Un de vos fichiers est déjà en préparation : attendez qu'il soit prêt "
-            "avant d'en demander un autre."
-        )
-    if active.count() >= settings.REPORT_BUILDS_IN_ALL:
-        limit = settings.REPORT_BUILDS_IN_ALL
-        already = "1 fichier est déjà" if limit == 1 else f"{limit} fichiers sont déjà"
-        raise BuildRefused(
-            f"{already} en préparation pour l'ensemble des utilisateurs : réessayez dans "
-            "quelques minutes."
-        )
     now = timezone.now()
     scope = scope_of(user)
     try:
         with transaction.atomic():
+            _lock_builds()
+            _check_limits(user)
             build = ReportBuild.objects.create(
                 requester=user,
                 territory=None if scope.everything else scope.territory,
@@ -86,15 +82,38 @@ def start_build(user, exporter, extension, dialect, params, filters, rows_expect
                 rows_expected=rows_expected,
                 download_name=file_name(exporter.name, extension, filters),
                 created_at=now,
+                heartbeat_at=now,
                 expires_at=now + KEPT_FOR,
             )
             _enqueue(build)
-    except IntegrityError:  # the same user's other request got there first
-        raise BuildRefused(
-            "Un de vos fichiers est déjà en préparation : attendez qu'il soit prêt "
-            "avant d'en demander un autre."
-        ) from None
+    except IntegrityError:  # the unique constraint, should the checks ever be passed by
+        raise BuildRefused(ONE_PER_USER) from None
     return build
+
+
+def _lock_builds():
+    """Two requests at once would both pass the checks (READ COMMITTED): the second
+    waits here until the first has committed its build. SQLite serialises writes."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BUILDS_LOCK])
+
+
+def _check_limits(user):
+    # The user's own interrupted build is failed (silently: they are asking again), else
+    # the unique constraint on queued and running builds would still refuse them.
+    for interrupted in ReportBuild.objects.stale().filter(requester=user):
+        fail_build(interrupted, tell=False)
+    active = ReportBuild.objects.active()
+    if active.filter(requester=user).exists():
+        raise BuildRefused(ONE_PER_USER)
+    if active.count() >= settings.REPORT_BUILDS_IN_ALL:
+        limit = settings.REPORT_BUILDS_IN_ALL
+        already = "1 fichier est déjà" if limit == 1 else f"{limit} fichiers sont déjà"
+        raise BuildRefused(
+            f"{already} en préparation pour l'ensemble des utilisateurs : réessayez dans "
+            "quelques minutes."
+        )
 
 
 def _enqueue(build):
@@ -108,39 +127,75 @@ def _enqueue(build):
 
 class Progress:
     """The callback the writers call with the rows written so far: recorded on the
-    build's row by an UPDATE, at most every PROGRESS_EVERY seconds."""
+    build's row by an UPDATE, at most every PROGRESS_EVERY seconds, with the heartbeat
+    that tells the build is alive (a build failed meanwhile is left as it is)."""
 
     def __init__(self, build, every=PROGRESS_EVERY):
-        self.rows = ReportBuild.objects.filter(pk=build.pk)
+        self.rows = ReportBuild.objects.filter(pk=build.pk, status__in=ReportBuild.ACTIVE)
         self.every = every
         self.recorded_at = time.monotonic()
 
     def __call__(self, written):
         now = time.monotonic()
         if now - self.recorded_at >= self.every:
-            self.rows.update(rows_written=written)
+            self.rows.update(rows_written=written, heartbeat_at=timezone.now())
             self.recorded_at = now
 
 
 def mark_running(build):
-    build.status = ReportBuild.Status.RUNNING
-    ReportBuild.objects.filter(pk=build.pk).update(status=build.status)
+    """The task starts the build; False if it is no longer queued (run twice, or
+    failed meanwhile as interrupted)."""
+    now = timezone.now()
+    started = ReportBuild.objects.filter(pk=build.pk, status=ReportBuild.Status.QUEUED).update(
+        status=ReportBuild.Status.RUNNING, heartbeat_at=now
+    )
+    if started:
+        build.status, build.heartbeat_at = ReportBuild.Status.RUNNING, now
+    return bool(started)
 
 
 def finish_build(build, stored_name, rows_written):
-    """The file is kept: the build is done for a day from now, and its requester told."""
+    """The file is kept: the build is done for a day from now, and its requester told.
+    A build marked failed meanwhile (interrupted, its slot given to another) stays
+    failed: its file is deleted and False returned."""
     now = timezone.now()
+    finished = ReportBuild.objects.filter(pk=build.pk, status=ReportBuild.Status.RUNNING).update(
+        status=ReportBuild.Status.DONE,
+        file_name=stored_name,
+        rows_written=rows_written,
+        finished_at=now,
+        heartbeat_at=now,
+        expires_at=now + KEPT_FOR,
+    )
+    if not finished:
+        storage().delete(stored_name)
+        build.refresh_from_db()
+        return False
     build.status, build.file_name = ReportBuild.Status.DONE, stored_name
-    build.rows_written, build.finished_at = rows_written, now
+    build.rows_written, build.finished_at, build.heartbeat_at = rows_written, now, now
     build.expires_at = now + KEPT_FOR
-    build.save(update_fields=["status", "file_name", "rows_written", "finished_at", "expires_at"])
     if build.requester.email:
         queue_mails([ready_mail(build)], build.territory_id)
+    return True
 
 
-def fail_build(build):
-    build.status, build.finished_at = ReportBuild.Status.FAILED, timezone.now()
-    build.save(update_fields=["status", "finished_at"])
+def fail_build(build, tell=True):
+    """The build failed, or was interrupted: it holds no slot any more, and its requester
+    is told by mail (unless `tell` is false) that they may ask again. A build already
+    done or failed is left as it is; returns whether this call failed it."""
+    now = timezone.now()
+    failed = ReportBuild.objects.filter(pk=build.pk, status__in=ReportBuild.ACTIVE).update(
+        status=ReportBuild.Status.FAILED, finished_at=now
+    )
+    if not failed:
+        return False
+    build.status, build.finished_at = ReportBuild.Status.FAILED, now
+    if tell and build.requester.email:
+        queue_mails([failed_mail(build)], build.territory_id)
+    return True
+
+
+SIGNATURE = "— Suivi de la stratégie pauvreté, préfecture de la région Hauts-de-France"
 
 
 def ready_mail(build):
@@ -154,10 +209,30 @@ def ready_mail(build):
         f"Il reste disponible jusqu'au {until:%d/%m/%Y à %H:%M} (heure de Paris), "
         "puis il est supprimé : vous pourrez alors le demander à nouveau depuis "
         f"{settings.SITE_URL}{reverse('reports:index')}.\n\n"
-        "— Suivi de la stratégie pauvreté, préfecture de la région Hauts-de-France"
+        f"{SIGNATURE}"
     )
     return EmailMessage(
         subject=f"Votre rapport est prêt : {build.download_name}",
+        body=body,
+        to=[build.requester.email],
+    )
+
+
+def failed_mail(build):
+    asked = timezone.localtime(build.created_at)
+    body = (
+        "Bonjour,\n\n"
+        f"Le fichier que vous avez demandé sur la page Rapports le "
+        f"{asked:%d/%m/%Y à %H:%M} (heure de Paris), {build.download_name}, n'a pas pu "
+        "être préparé : sa préparation a échoué ou s'est interrompue. Aucun fichier n'a "
+        "été gardé.\n\n"
+        "Vous pouvez le demander à nouveau, avec les mêmes filtres, depuis "
+        f"{settings.SITE_URL}{reverse('reports:index')}. Si l'échec se répète, "
+        "prévenez l'équipe régionale.\n\n"
+        f"{SIGNATURE}"
+    )
+    return EmailMessage(
+        subject=f"Votre rapport n'a pas pu être préparé : {build.download_name}",
         body=body,
         to=[build.requester.email],
     )
@@ -167,9 +242,8 @@ def ready_mail(build):
 def build_report(build_id):
     """Write the build's file, then keep it (finish_build) or record the failure."""
     build = ReportBuild.objects.select_related("requester").get(pk=build_id)
-    if build.status != ReportBuild.Status.QUEUED:
-        return build.status  # run twice, or purged meanwhile: nothing to do
-    mark_running(build)
+    if not mark_running(build):
+        return build.status  # run twice, failed or purged meanwhile: nothing to do
     try:
         stored_name, written = _write(build)
     except BaseException:
@@ -228,11 +302,20 @@ def get_build_for(user, pk):
     return build
 
 
+def fail_interrupted(now=None):
+    """Marks failed the builds whose worker went silent (ReportBuild.objects.stale), and
+    tells their requesters; returns how many."""
+    stale = ReportBuild.objects.stale(now).select_related("requester").order_by("pk")
+    return sum(fail_build(build) for build in stale)
+
+
 def purge_expired(now=None):
-    """Deletes the expired builds and their files; returns how many."""
+    """Marks the interrupted builds failed, then deletes the expired builds and their
+    files; returns (expired builds deleted, interrupted builds failed)."""
+    interrupted = fail_interrupted(now)
     expired = list(ReportBuild.objects.expired(now))
     for build in expired:
         if build.file_name:
             storage().delete(build.file_name)
     ReportBuild.objects.filter(pk__in=[build.pk for build in expired]).delete()
-    return len(expired)
+    return len(expired), interrupted

@@ -1,3 +1,4 @@
+import datetime
 import uuid
 
 from django.conf import settings
@@ -30,10 +31,20 @@ class PendingImport(models.Model):
         return self.name or self.token
 
 
+def stale_before(now=None):
+    """A build queued or running with no sign of life since this moment has lost its
+    worker (REPORT_BUILD_STALE_AFTER seconds ago)."""
+    return (now or timezone.now()) - datetime.timedelta(seconds=settings.REPORT_BUILD_STALE_AFTER)
+
+
 class ReportBuildQuerySet(models.QuerySet):
-    def active(self):
-        """Builds that hold a slot: queued or running."""
-        return self.filter(status__in=ReportBuild.ACTIVE)
+    def active(self, now=None):
+        """Builds that hold a slot: queued or running, and alive."""
+        return self.filter(status__in=ReportBuild.ACTIVE, heartbeat_at__gte=stale_before(now))
+
+    def stale(self, now=None):
+        """Builds queued or running whose worker has not been heard of for too long."""
+        return self.filter(status__in=ReportBuild.ACTIVE, heartbeat_at__lt=stale_before(now))
 
     def expired(self, now=None):
         return self.filter(expires_at__lte=now or timezone.now())
@@ -85,6 +96,9 @@ class ReportBuild(models.Model):
     created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expire le"), db_index=True)
+    # Moved on by the task as it writes (with rows_written): a build queued or running
+    # without a sign of life for REPORT_BUILD_STALE_AFTER seconds is interrupted.
+    heartbeat_at = models.DateTimeField(_("dernier signe de vie"), default=timezone.now)
 
     objects = ReportBuildQuerySet.as_manager()
 
@@ -108,13 +122,24 @@ class ReportBuild(models.Model):
 
     @property
     def active(self):
-        return self.status in self.ACTIVE
+        """Queued or running, and alive: what active() counts."""
+        return self.status in self.ACTIVE and self.heartbeat_at >= stale_before()
+
+    @property
+    def interrupted(self):
+        """Queued or running, but its worker has not been heard of for too long."""
+        return self.status in self.ACTIVE and self.heartbeat_at < stale_before()
 
     @property
     def percent(self):
         if not self.rows_expected:
             return 100 if self.status == self.Status.DONE else 0
         return min(100, self.rows_written * 100 // self.rows_expected)
+
+    @property
+    def state(self):
+        """The status as /rapports/ says it: « interrompu » for a silent build."""
+        return _("interrompu") if self.interrupted else self.get_status_display()
 
     def is_expired(self, now=None):
         return self.expires_at <= (now or timezone.now())

@@ -7,15 +7,22 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from actors.scopes import scope_of
-from reports.builds import BuildRefused, get_build_for, needs_background, start_build, storage
+from reports.builds import (
+    BuildRefused,
+    get_build_for,
+    needs_background,
+    start_build,
+    storage,
+    threshold,
+)
 from reports.export_writers import DIALECTS
 from reports.exports import EXPORTERS, PERMISSION, ReportFilters
 from reports.forms import ReportFilterForm
 from reports.models import ReportBuild
-from reports.responses import CONTENT_TYPES, csv_response, xlsx_response
+from reports.responses import CONTENT_TYPES, csv_response, file_name, xlsx_response
 
 # ?actualiser=non: /rapports/ stops refreshing itself while a build runs.
 NO_REFRESH = "actualiser"
@@ -31,6 +38,18 @@ def _bad_request(message):
     )
 
 
+# The formats of a report, as /rapports/ offers them: (label, extension, dialect).
+FORMATS = [("Excel (CSV ;)", "csv", "excel"), ("CSV", "csv", "csv"), ("XLSX", "xlsx", "")]
+
+
+def download_address(name, extension, dialect, query):
+    """The address of a report's download with the filters `query` (urlencoded)."""
+    address = reverse(f"reports:{extension}", args=[name])
+    parts = [f"dialect={dialect}"] if dialect else []
+    parts += [query] if query else []
+    return f"{address}?{'&'.join(parts)}" if parts else address
+
+
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
 @require_safe
@@ -39,22 +58,32 @@ def index(request):
     form = ReportFilterForm(request.GET or None, scope=scope)
     valid = form.is_valid() if form.is_bound else True
     filters = form.filters() if form.is_bound and valid else ReportFilters(scope=scope)
-    reports = []
-    for exporter in EXPORTERS.values():
-        count = exporter.count(filters)
-        reports.append(
-            {
-                "exporter": exporter,
-                "count": count,
-                "csv_in_background": needs_background("csv", count),
-                "xlsx_in_background": needs_background("xlsx", count),
-            }
-        )
     builds = list(ReportBuild.objects.shown_to(request.user)[:5])
     running = any(build.active for build in builds)
     refresh = running and request.GET.get(NO_REFRESH) != "non"
     query = request.GET.copy()
     query.pop(NO_REFRESH, None)
+    query = query.urlencode()
+    reports = []
+    for exporter in EXPORTERS.values():
+        count = exporter.count(filters)
+        downloads = [
+            {
+                "label": label,
+                "address": download_address(exporter.name, extension, dialect, query),
+                "in_background": needs_background(extension, count),
+            }
+            for label, extension, dialect in FORMATS
+        ]
+        reports.append(
+            {
+                "exporter": exporter,
+                "count": count,
+                "downloads": downloads,
+                "csv_in_background": needs_background("csv", count),
+                "xlsx_in_background": needs_background("xlsx", count),
+            }
+        )
     return render(
         request,
         "reports/index.html",
@@ -64,12 +93,13 @@ def index(request):
             "valid": valid,
             "reports": reports,
             "scope": scope,
-            "query": query.urlencode(),
+            "query": query,
             "builds": builds,
             "running": running,
             "refresh": refresh,
             "csv_threshold": settings.REPORT_BACKGROUND_ROWS_CSV,
             "xlsx_threshold": settings.REPORT_BACKGROUND_ROWS_XLSX,
+            "stale_minutes": settings.REPORT_BUILD_STALE_AFTER // 60,
             "breadcrumb_data": {"current": "Rapports"},
         },
         status=200 if valid else 400,
@@ -78,8 +108,12 @@ def index(request):
 
 @login_required
 @permission_required(PERMISSION, raise_exception=True)
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def download(request, name, extension):
+    """GET: the file at once, or, above the background threshold, a page offering to
+    prepare it (a GET never starts a build: prefetchers and crawlers follow links).
+    POST (with the CSRF token): prepare it in the background. The filters are in the
+    address for both."""
     exporter = EXPORTERS.get(name)
     if exporter is None:
         raise Http404("Rapport inconnu")
@@ -93,21 +127,50 @@ def download(request, name, extension):
     if extension == "csv" and dialect not in DIALECTS:
         return _bad_request(f"dialecte « {dialect} » inconnu : excel ou csv.")
     rows = exporter.count(filters)
-    if needs_background(extension, rows):
-        params = {name: value for name, value in form.data.items() if name in form.fields}
-        try:
-            start_build(request.user, exporter, extension, dialect, params, filters, rows)
-        except BuildRefused as refused:
-            response = render(
-                request, "reports/build_refused.html", {"reason": str(refused)}, status=429
-            )
-            response["Retry-After"] = str(BUILD_RETRY_AFTER)
-            return response
-        return redirect(f"{reverse('reports:index')}?{urlencode(params)}".rstrip("?"))
-    queryset = exporter.queryset(filters)
-    if extension == "xlsx":
-        return xlsx_response(request, exporter, queryset, filters)
-    return csv_response(request, exporter, queryset, dialect, filters)
+    if not needs_background(extension, rows):
+        if request.method == "POST":  # nothing to prepare: the file comes at once
+            return redirect(request.get_full_path())
+        queryset = exporter.queryset(filters)
+        if extension == "xlsx":
+            return xlsx_response(request, exporter, queryset, filters)
+        return csv_response(request, exporter, queryset, dialect, filters)
+    if request.method != "POST":
+        return _offer_build(request, exporter, extension, dialect, filters, rows)
+    params = {name: value for name, value in form.data.items() if name in form.fields}
+    try:
+        start_build(request.user, exporter, extension, dialect, params, filters, rows)
+    except BuildRefused as refused:
+        response = render(
+            request,
+            "reports/build_refused.html",
+            {"reason": str(refused), "breadcrumb_data": _breadcrumb("Fichier non demandé")},
+            status=429,
+        )
+        response["Retry-After"] = str(BUILD_RETRY_AFTER)
+        return response
+    return redirect(f"{reverse('reports:index')}?{urlencode(params)}".rstrip("?"))
+
+
+def _breadcrumb(current):
+    """The other report pages' breadcrumb: Accueil › Rapports › `current`."""
+    return {"links": [{"url": reverse("reports:index"), "title": "Rapports"}], "current": current}
+
+
+def _offer_build(request, exporter, extension, dialect, filters, rows):
+    label = next(label for label, ext, dial in FORMATS if (ext, dial) == (extension, dialect))
+    return render(
+        request,
+        "reports/build_offer.html",
+        {
+            "nav": "reports",
+            "exporter": exporter,
+            "format": label,
+            "rows": rows,
+            "threshold": threshold(extension),
+            "download_name": file_name(exporter.name, extension, filters),
+            "breadcrumb_data": _breadcrumb(f"{exporter.title} ({label})"),
+        },
+    )
 
 
 @login_required
@@ -117,16 +180,21 @@ def build_file(request, pk):
     """A file built in the background: its requester's, or their territory staff's."""
     build = get_build_for(request.user, pk)
     if build.is_expired():
-        return render(request, "reports/expired.html", {"build": build}, status=410)
+        return _expired(request, build)
     if build.status != ReportBuild.Status.DONE:
         return redirect("reports:index")
     try:
         file = storage().open(build.file_name, "rb")
     except FileNotFoundError:  # purged meanwhile
-        return render(request, "reports/expired.html", {"build": build}, status=410)
+        return _expired(request, build)
     return FileResponse(
         file,
         as_attachment=True,
         filename=build.download_name,
         content_type=CONTENT_TYPES[build.extension],
     )
+
+
+def _expired(request, build):
+    context = {"build": build, "breadcrumb_data": _breadcrumb("Fichier expiré")}
+    return render(request, "reports/expired.html", context, status=410)

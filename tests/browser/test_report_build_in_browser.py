@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from actors.roles import MANAGERS, attach_to_territory, setup_roles
 from reports.builds import Progress, finish_build, mark_running, start_build, storage
 from reports.exports import EXPORTERS, ReportFilters
+from reports.models import ReportBuild
 from tests.browser.test_public_pages_in_browser import all_violations
 from tests.factories import CommitmentFactory, DeliveryFactory, UserFactory, region
 
@@ -30,7 +31,16 @@ def manager(page):
     return user
 
 
-def test_the_progress_bar_moves_then_becomes_a_link(page, manager, screenshot):
+@pytest.fixture
+def queued_only(settings):
+    """Builds queued in the database, for the test to play the task's part: with the
+    immediate backend the build would run (and end) as soon as it is recorded."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+
+def test_the_progress_bar_moves_then_becomes_a_link(page, manager, screenshot, queued_only):
     build = start_build(manager, EXPORTERS["realisations"], "csv", "csv", {}, ReportFilters(), 100)
     mark_running(build)
     Progress(build, every=0)(40)
@@ -60,7 +70,7 @@ def test_the_progress_bar_moves_then_becomes_a_link(page, manager, screenshot):
     assert page.console_errors == []
 
 
-def test_stopping_the_refresh_keeps_the_page_still(page, manager):
+def test_stopping_the_refresh_keeps_the_page_still(page, manager, queued_only):
     build = start_build(manager, EXPORTERS["realisations"], "csv", "csv", {}, ReportFilters(), 100)
     mark_running(build)
     page.goto("/rapports/")
@@ -80,12 +90,35 @@ def test_a_large_xlsx_ends_as_a_link_on_rapports(page, manager, settings):
     for _ in range(3):
         DeliveryFactory(commitment=commitment)
     page.goto("/rapports/")
+    # Over the threshold the link is a button that posts (a GET never starts a build).
+    assert page.get_by_role("link", name="XLSX — Réalisations").count() == 0
+    assert all_violations(page) == []  # buttons among the links, in the table
     # The task runs in the server's process once the build is recorded (immediate backend).
-    page.get_by_role("link", name="XLSX — Réalisations").click()
+    page.get_by_role("button", name="Préparer le fichier XLSX — Réalisations").click()
     page.wait_for_url("**/rapports/")
     link = page.get_by_role("link", name="Télécharger realisations_")
     with page.expect_download() as download:
         link.click()
     sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     assert sheet.max_row == 4  # the header and three deliveries
+    assert page.console_errors == []
+
+
+def test_a_followed_link_over_the_threshold_offers_the_button(page, manager, settings, screenshot):
+    settings.REPORT_BACKGROUND_ROWS_CSV = 2
+    commitment = CommitmentFactory()
+    for _ in range(3):
+        DeliveryFactory(commitment=commitment)
+    page.goto("/rapports/realisations.csv?dialect=csv")  # a link kept from before
+    assert page.get_by_role("heading", name="Réalisations : un fichier à préparer").count() == 1
+    assert page.get_by_role("link", name="Rapports").count() >= 1  # the breadcrumb
+    screenshot("rapports-fichier-a-preparer")
+    assert all_violations(page) == []
+    assert not ReportBuild.objects.exists()  # the GET started nothing
+    page.get_by_role("button", name="Préparer le fichier").click()
+    page.wait_for_url("**/rapports/")
+    link = page.get_by_role("link", name="Télécharger realisations_")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.path().read_bytes().count(b"\r\n") == 4  # header, three rows
     assert page.console_errors == []

@@ -49,6 +49,7 @@ GRAMMAR = {
     "échec de connexion": ("échecs de connexion", MASCULINE),
     "configuration": ("configurations", FEMININE),
     "échec d'envoi": ("échecs d'envoi", MASCULINE),
+    "fichier de rapport préparé": ("fichiers de rapports préparés", MASCULINE),
 }
 VOWELS = "aeiouyàâéèêëîïôûh"
 APOSTROPHE = "['’]"

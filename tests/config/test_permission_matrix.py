@@ -32,7 +32,7 @@ DOMAIN_APPS = {"strategy", "actors", "commitments"}
 LOGIN = "/comptes/connexion/"
 ADMIN_LOGIN = "/admin/login/"
 # Rows the application writes alone, that staff read (and delete once dealt with).
-READ_ONLY = {"commitments.MailFailure"}
+READ_ONLY = {"commitments.MailFailure", "reports.ReportBuild"}
 
 
 def walk(patterns, prefix="", namespace=""):
@@ -119,6 +119,7 @@ def project_urls(world):
         "agent": (200, 405),
         "superuser": (200, 405),
     }
+    prepare = dict.fromkeys(["manager", "agent", "superuser"], (200, 302))
     public_form = dict.fromkeys(ROLES, (200, 200))
     token_page = dict.fromkeys(ROLES, (200, 200))  # an invalid link says so, to anyone
     return {
@@ -205,8 +206,10 @@ def project_urls(world):
         "accounts:password_reset_complete": ("/comptes/reinitialisation/terminee/", everyone),
         "accounts:invitation": ("/comptes/invitation/MQ/faux-jeton/", token_page),
         "reports:index": ("/rapports/", reports),
-        "reports:csv": ("/rapports/engagements.csv", reports),
-        "reports:xlsx": ("/rapports/engagements.xlsx", reports),
+        # POST asks for the file to be prepared in the background; under the threshold
+        # (here) it sends back to the immediate download.
+        "reports:csv": ("/rapports/engagements.csv", reports | prepare),
+        "reports:xlsx": ("/rapports/engagements.xlsx", reports | prepare),
         # The manager's file: theirs, and the regional staff's (agent, superuser).
         "reports:build_file": (world["build"].get_absolute_url(), reports),
     }
@@ -301,6 +304,8 @@ NEVER_BY_HAND = {
     ("commitments.ExpectedReport", "add"),
     ("commitments.ExpectedReport", "delete"),
     ("commitments.Campaign", "delete"),
+    # Built by the task, deleted by the daily purge (with its file), never by hand.
+    ("reports.ReportBuild", "delete"),
 }
 
 

@@ -8,12 +8,14 @@ import re
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from actors.roles import MANAGERS
 from reports.builds import (
     Progress,
+    fail_build,
     finish_build,
     mark_running,
     needs_background,
@@ -61,9 +63,10 @@ def manager_client(client, manager):
 
 
 def built(client, on_commit, address):
-    """Ask for `address`; the task runs on commit (the immediate backend); the build."""
+    """Ask to prepare `address` (the button's POST); the task runs on commit (the
+    immediate backend); the build."""
     with on_commit():
-        response = client.get(address)
+        response = client.post(address)
     assert response.status_code == 302, response.content
     return response, ReportBuild.objects.get()
 
@@ -167,28 +170,114 @@ def test_rapports_stops_refreshing_once_the_file_is_ready(manager_client, manage
     assert f'href="/rapports/fichiers/{build.pk}/"' in html
 
 
-def test_a_download_over_the_threshold_has_no_download_attribute(
-    manager_client, deliveries, settings
-):
+def test_a_download_over_the_threshold_is_a_button_that_posts(manager_client, deliveries, settings):
     settings.REPORT_BACKGROUND_ROWS_XLSX = 2
-    html = manager_client.get("/rapports/").content.decode()
-    assert 'href="/rapports/realisations.xlsx" download>' not in html
-    assert 'href="/rapports/realisations.xlsx">' in html
-    assert 'href="/rapports/realisations.csv?dialect=csv" download>' in html
+    html = manager_client.get("/rapports/?year=2021").content.decode()
+    assert 'href="/rapports/realisations.xlsx?year=2021"' not in html
+    assert '<form method="post" action="/rapports/realisations.xlsx?year=2021"' in html
+    assert "Préparer le fichier XLSX" in html
+    assert 'href="/rapports/realisations.csv?dialect=csv&amp;year=2021" download>' in html
+    assert 'href="/rapports/engagements.xlsx?year=2021" download>' in html  # one row
     assert "XLSX préparé en arrière-plan" in text_of(manager_client.get("/rapports/"))
     assert needs_background("xlsx", 3) and not needs_background("csv", 3)
+    assert not ReportBuild.objects.exists()
+
+
+def test_a_get_over_the_threshold_offers_the_button_and_starts_nothing(
+    manager_client, deliveries, low_thresholds
+):
+    response = manager_client.get("/rapports/realisations.csv?dialect=csv&year=2021")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    page = text_of(response)
+    assert "Réalisations : un fichier à préparer" in page
+    assert "Ce rapport compte 5 lignes avec ces filtres : au-delà de 2 lignes en CSV" in page
+    html = response.content.decode()
+    assert '<form method="post" action="" class="fr-mb-4w">' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert '<button class="fr-btn" type="submit">Préparer le fichier</button>' in html
+    # The breadcrumb of the report pages: Accueil › Rapports › this report.
+    assert '<a class="fr-breadcrumb__link" href="/rapports/">Rapports</a>' in html
+    assert 'aria-current="page">Réalisations (CSV)</a>' in html
+    assert manager_client.head("/rapports/realisations.xlsx").status_code == 200
+    assert not ReportBuild.objects.exists()
+
+
+def test_preparing_needs_the_csrf_token(manager, deliveries, low_thresholds, on_commit):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager)
+    address = "/rapports/realisations.xlsx?year=2021"
+    assert client.post(address).status_code == 403
+    assert not ReportBuild.objects.exists()
+    offer = client.get(address)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', offer.content.decode())[1]
+    with on_commit():
+        response = client.post(address, {"csrfmiddlewaretoken": token})
+    assert (response.status_code, response["Location"]) == (302, "/rapports/?year=2021")
+    assert ReportBuild.objects.get().status == "done"
+
+
+def test_posting_a_short_download_sends_to_the_file_and_prepares_nothing(
+    manager_client, deliveries
+):
+    response = manager_client.post("/rapports/realisations.csv?dialect=csv")
+    assert (response.status_code, response["Location"]) == (
+        302,
+        "/rapports/realisations.csv?dialect=csv",
+    )
+    assert not ReportBuild.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "status", "said"),
+    [
+        ("/rapports/realisations.csv?year=abc", 400, "Requête invalide"),
+        ("/rapports/realisations.csv?dialect=tsv", 400, "dialecte « tsv » inconnu"),
+        ("/rapports/inconnu.csv", 404, ""),
+    ],
+)
+def test_preparing_with_bad_input_is_refused_in_french_and_records_nothing(
+    manager_client, deliveries, low_thresholds, address, status, said
+):
+    response = manager_client.post(address)
+    assert response.status_code == status
+    assert said in response.content.decode()
+    assert not ReportBuild.objects.exists()
+
+
+def test_a_contact_gets_403_and_an_anonymous_visitor_the_login_page_when_preparing(
+    client, deliveries, low_thresholds, actor_a
+):
+    response = client.post("/rapports/realisations.csv")
+    assert response.status_code == 302 and response["Location"].startswith("/comptes/connexion/")
+    client.force_login(MembershipFactory(actor=actor_a).user)
+    assert client.post("/rapports/realisations.csv").status_code == 403
+    assert client.get("/rapports/realisations.csv").status_code == 403
+    assert not ReportBuild.objects.exists()
+
+
+# Session, user, the two permission reads, the user's territory, the report's count,
+# the menu's roles.
+PINNED_OFFER = 7
+
+
+def test_the_offer_page_query_count_is_pinned(manager_client, deliveries, low_thresholds):
+    assert count_queries(manager_client, "/rapports/realisations.xlsx") == PINNED_OFFER
 
 
 def test_a_second_build_for_the_same_user_is_refused_in_french(
     manager_client, manager, deliveries, low_thresholds
 ):
     queued(manager)
-    response = manager_client.get("/rapports/realisations.csv")
+    response = manager_client.post("/rapports/realisations.csv")
     assert response.status_code == 429
     assert response["Retry-After"] == "60"
     page = text_of(response)
     assert "Un de vos fichiers est déjà en préparation" in page
     assert "Rien n'a été mis en préparation." in page
+    html = response.content.decode()
+    assert '<a class="fr-breadcrumb__link" href="/rapports/">Rapports</a>' in html
+    assert 'aria-current="page">Fichier non demandé</a>' in html
     assert ReportBuild.objects.count() == 1
 
 
@@ -198,7 +287,7 @@ def test_builds_in_all_are_limited_in_french(
     settings.REPORT_BUILDS_IN_ALL = 1
     queued(staff_agent)
     client.force_login(manager)
-    response = client.get("/rapports/realisations.xlsx")
+    response = client.post("/rapports/realisations.xlsx")
     assert response.status_code == 429
     assert response["Retry-After"] == "60"
     assert "1 fichier est déjà en préparation pour l'ensemble des utilisateurs" in text_of(response)
@@ -212,7 +301,7 @@ def test_the_limits_free_again_once_a_build_is_done(
     built(client, on_commit, "/rapports/realisations.csv")
     with on_commit():
         assert client.get("/rapports/engagements.xlsx").status_code == 200  # one row: at once
-        assert client.get("/rapports/realisations.xlsx").status_code == 302
+        assert client.post("/rapports/realisations.xlsx").status_code == 302
     assert ReportBuild.objects.filter(status="done").count() == 2
 
 
@@ -282,6 +371,7 @@ def test_an_expired_file_says_so_in_french_and_the_purge_deletes_it(manager_clie
     response = manager_client.get(build.get_absolute_url())
     assert response.status_code == 410
     assert "Ce fichier a expiré" in text_of(response)
+    assert 'aria-current="page">Fichier expiré</a>' in response.content.decode()
     fresh = done_build(manager)
     assert storage().exists(build.file_name)
     out = io.StringIO()
@@ -295,11 +385,111 @@ def test_an_expired_file_says_so_in_french_and_the_purge_deletes_it(manager_clie
 
 def test_a_failed_build_says_so_and_frees_the_slot(manager_client, manager, deliveries, on_commit):
     build = start_build(manager, EXPORTERS["realisations"], "csv", "csv", {"year": "1"}, None, 5)
-    build_report_now(build)
+    with on_commit():
+        build_report_now(build)
     build.refresh_from_db()
     assert build.status == "failed" and not build.file_name
     assert "la préparation a échoué" in text_of(manager_client.get("/rapports/"))
     assert not ReportBuild.objects.active().exists()
+    (message,) = mail.outbox
+    assert message.to == [manager.email]
+    assert message.subject == f"Votre rapport n'a pas pu être préparé : {build.download_name}"
+    assert "n'a pas pu être préparé" in message.body
+    assert "Vous pouvez le demander à nouveau, avec les mêmes filtres, depuis " in message.body
+    assert "http://127.0.0.1:8000/rapports/" in message.body
+
+
+def silent(build, seconds=601):
+    """The build's worker last gave news `seconds` ago (REPORT_BUILD_STALE_AFTER: 600)."""
+    ago = timezone.now() - datetime.timedelta(seconds=seconds)
+    ReportBuild.objects.filter(pk=build.pk).update(heartbeat_at=ago)
+    build.refresh_from_db()
+    return build
+
+
+def test_a_silent_build_is_shown_interrupted_and_holds_no_slot(
+    manager_client, manager, staff_agent, settings
+):
+    settings.REPORT_BUILDS_IN_ALL = 1
+    build = queued(manager)
+    mark_running(build)
+    silent(build, seconds=599)
+    assert ReportBuild.objects.active().get() == build  # still alive
+    silent(build)
+    assert not ReportBuild.objects.active().exists()
+    assert ReportBuild.objects.stale().get() == build
+    response = manager_client.get("/rapports/")
+    assert (
+        f"{build.download_name} — interrompu : sa préparation ne donne plus de nouvelles "
+        "depuis plus de 10 minutes." in text_of(response)
+    )
+    assert "<progress" not in response.content.decode()
+    assert '<meta http-equiv="refresh"' not in response.content.decode()
+    other = queued(staff_agent)  # its slot is free for anyone
+    assert other.status == "queued"
+
+
+def test_asking_again_fails_ones_interrupted_build_without_a_mail(manager, deliveries):
+    build = silent(queued(manager))
+    again = queued(manager)
+    build.refresh_from_db()
+    assert (build.status, again.status) == ("failed", "queued")
+    assert mail.outbox == []
+
+
+def test_the_stale_delay_is_a_setting(manager, settings):
+    settings.REPORT_BUILD_STALE_AFTER = 60
+    build = silent(queued(manager), seconds=61)
+    assert ReportBuild.objects.stale().get() == build and build.interrupted
+
+
+def test_the_purge_fails_interrupted_builds_and_mails_their_requesters(
+    manager, staff_agent, on_commit
+):
+    build = silent(queued(manager))
+    alive = queued(staff_agent)
+    out = io.StringIO()
+    with on_commit():
+        call_command("purge_report_builds", stdout=out)
+    assert "1 préparation(s) interrompue(s) marquée(s) en échec." in out.getvalue()
+    build.refresh_from_db()
+    alive.refresh_from_db()
+    assert (build.status, alive.status) == ("failed", "queued")
+    assert build.finished_at is not None
+    (message,) = mail.outbox
+    assert message.to == [manager.email]
+    assert message.subject == f"Votre rapport n'a pas pu être préparé : {build.download_name}"
+
+
+def test_a_late_worker_does_not_turn_a_failed_build_into_done(manager, on_commit):
+    build = queued(manager)
+    mark_running(build)
+    silent(build)
+    fail_build(build, tell=False)  # the purge gave up on it
+    stored = storage().save(f"{build.pk}/{build.download_name}", io.BytesIO(b"id\r\n"))
+    with on_commit():
+        assert finish_build(build, stored, 1) is False
+    build.refresh_from_db()
+    assert (build.status, build.file_name) == ("failed", "")
+    assert not storage().exists(stored)
+    assert mail.outbox == []  # no « prêt »
+
+
+def test_a_done_build_is_never_failed_afterwards(manager, on_commit):
+    build = done_build(manager)
+    with on_commit():
+        assert fail_build(build) is False
+    build.refresh_from_db()
+    assert build.status == "done"
+    assert mail.outbox == []  # nothing said to fail
+
+
+def test_a_build_no_longer_queued_is_not_run(manager):
+    build = queued(manager)
+    fail_build(build, tell=False)
+    assert mark_running(build) is False
+    build.refresh_from_db()
+    assert build.status == "failed"
 
 
 def build_report_now(build):
@@ -316,9 +506,11 @@ def test_progress_is_recorded_at_most_every_interval(manager):
     progress(10)  # too soon: not recorded
     build.refresh_from_db()
     assert build.rows_written == 0
+    silent(build)
     Progress(build, every=0)(20)
     build.refresh_from_db()
     assert build.rows_written == 20
+    assert not build.interrupted  # the progress is the heartbeat
 
 
 # Session, user, the user's and the groups' permissions, the user's territory, the four

@@ -1,15 +1,16 @@
 """Mixed traffic against the production server (gunicorn) on loopback, bounded in time.
 
 Anonymous visitors read public pages, contacts report deliveries, agents validate them
-in the admin, managers export. The clients keep what the server confirmed to them: a
-report answered by the redirect to the commitment page, a validation answered by the
-redirect to the list. At the end the database's delivered total must have grown by
-exactly the deliveries the agents saw validated, and every report a contact saw
-confirmed must be in the database. --restart-postgres restarts PostgreSQL half-way:
-requests fail during the restart (503), the server must recover by itself, and nothing
-confirmed may be lost (a request cut by the restart may have committed without its
-client hearing it, so there the database may hold more than was seen, never less).
-"""
+in the admin, managers export (a long report by asking for it to be prepared, a POST,
+then fetching the file once built; a page is never counted as a downloaded file). The
+clients keep what the server confirmed to them: a report answered by the redirect to the
+commitment page, a validation answered by the redirect to the list. At the end the
+database's delivered total must have grown by exactly the deliveries the agents saw
+validated, and every report a contact saw confirmed must be in the database.
+--restart-postgres restarts PostgreSQL half-way: requests fail during the restart (503),
+the server must recover by itself, and nothing confirmed may be lost (a request cut by
+the restart may have committed without its client hearing it, so there the database may
+hold more than was seen, never less)."""
 
 import functools
 import json
@@ -27,7 +28,7 @@ from django.db.models import F, Q, Sum
 
 from actors.models import Membership
 from commitments.models import Commitment, Delivery
-from operations.load import DOWNLOADS, KINDS, MINIMUMS, shortfalls, throughput
+from operations.load import DOWNLOADS, KINDS, MINIMUMS, download, shortfalls, throughput
 from operations.servers import CUT, Session, gunicorn_on_loopback
 
 AMOUNT = Decimal(1)  # each report
@@ -180,13 +181,13 @@ class Command(BaseCommand):
             session.login("gestionnaire.demo", until=stop)
             while time.monotonic() < stop:
                 address = DOWNLOADS[turn % len(DOWNLOADS)]
-                status, _ = session.request("GET", address, keep=False)
-                record(status)
-                if status == 200 and session.received:
+                # A file, not the page offering to prepare it: a long report is asked
+                # for with the button (POST), then fetched once /rapports/ links it.
+                if download(session, address, stop, record):
                     with lock:
                         done["downloads"][address] += 1
                     turn += 1
-                elif status == 429:  # both download slots taken: wait as Retry-After asks
+                else:  # refused (429: slots taken), cut or failed: wait, then again
                     time.sleep(1)
 
         agents = [functools.partial(agent, share, AGENTS) for share in range(AGENTS)]

@@ -1,4 +1,5 @@
-"""Deletes the reports built in the background once expired (a day), files and rows."""
+"""Deletes the reports built in the background once expired (a day), files and rows, and
+marks failed the builds whose worker went silent (REPORT_BUILD_STALE_AFTER)."""
 
 from django.core.management.base import BaseCommand
 
@@ -9,5 +10,6 @@ class Command(BaseCommand):
     help = "Supprime les fichiers de rapports préparés expirés (gardés un jour) et leurs lignes."
 
     def handle(self, *args, **options):
-        count = purge_expired()
-        self.stdout.write(f"{count} fichier(s) de rapport expiré(s) supprimé(s).")
+        expired, interrupted = purge_expired()
+        self.stdout.write(f"{expired} fichier(s) de rapport expiré(s) supprimé(s).")
+        self.stdout.write(f"{interrupted} préparation(s) interrompue(s) marquée(s) en échec.")
