@@ -34,6 +34,7 @@ from simple_history.models import HistoricalRecords
 
 from actors.scopes import territory_filter
 from strategy.models import Territory, areas_under, whole_scope
+from strategy.text import stored_fold
 from strategy.units import Unit, format_amount, format_rate, is_plural
 from strategy.validators import validate_single_line
 
@@ -316,6 +317,8 @@ class Commitment(models.Model):
         _("année"), validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
     )
     title = models.CharField(_("intitulé"), max_length=300, validators=[validate_single_line])
+    # What the admin search compares, kept by the database (strategy.text.stored_fold).
+    title_folded = stored_fold("title", _("intitulé replié"))
     description = models.TextField(_("description"), blank=True)
     planned_amount = models.DecimalField(
         _("prévu"),
@@ -351,7 +354,8 @@ class Commitment(models.Model):
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     objects = CommitmentQuerySet.as_manager()
-    history = HistoricalRecords()
+    # A generated column is the database's to write: the history keeps the title only.
+    history = HistoricalRecords(excluded_fields=["title_folded"])
 
     class Meta:
         verbose_name = _("engagement")
@@ -788,6 +792,7 @@ class Delivery(models.Model):
         help_text=_("Dans l'unité de la mesure (euros, places, personnes…)."),
     )
     comment = models.TextField(_("commentaire"), blank=True, max_length=5000)
+    comment_folded = stored_fold("comment", _("commentaire replié"))
     status = models.CharField(
         _("statut"), max_length=20, choices=Status.choices, default=Status.REPORTED
     )
@@ -820,7 +825,7 @@ class Delivery(models.Model):
     )
 
     objects = DeliveryQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["comment_folded"])
 
     # What a commitment's figures hold once reviewed, or may hold soon.
     COUNTED_OR_WAITING = [Status.VALIDATED, Status.REPORTED]
