@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 
 from actors.models import Actor, Forum, Membership
 from actors.scopes import scope_of
@@ -12,6 +13,8 @@ from commitments.campaigns import Campaign, ExpectedReport
 from commitments.models import Commitment, Delivery
 from datasets.demo import DEMO_REASON
 from strategy.models import Issue, Measure, Territory
+from strategy.text import fold
+from tests.helpers import postgresql_only
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +131,35 @@ def test_load_demo_writes_the_history_entry_of_every_row_it_loads():
         assert getattr(entry, field.attname) == getattr(delivery, field.attname), field.name
     commitment = demo[Commitment].order_by("pk").first()
     assert commitment.history.get().delivered_amount == commitment.delivered_amount
+
+
+def test_load_demo_keeps_the_folded_title_and_comment_of_what_it_loads():
+    call_command("load_forum", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    for commitment in Commitment.objects.order_by("pk")[:20]:
+        assert commitment.title_folded == fold(commitment.title)
+    assert set(Delivery.objects.values_list("comment_folded", flat=True)) == {
+        fold(comment) for comment in Delivery.objects.values_list("comment", flat=True)
+    }
+
+
+@postgresql_only("the planner's statistics (pg_class.reltuples) are PostgreSQL's")
+def test_load_demo_leaves_the_planner_statistics_of_the_tables_it_fills():
+    call_command("load_forum", verbosity=0)
+    tables = ["actors_actor", "commitments_commitment", "commitments_delivery"]
+    with connection.cursor() as cursor:
+        # -1: never analyzed, as a fresh table is until autovacuum comes by.
+        cursor.execute(
+            "UPDATE pg_class SET reltuples = -1 WHERE oid = ANY(%s::regclass[])", [tables]
+        )
+        call_command("load_demo", verbosity=0)
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE oid = ANY(%s::regclass[])", [tables]
+        )
+        estimated = dict(cursor.fetchall())
+    assert estimated["commitments_delivery"] == Delivery.objects.count()
+    assert estimated["commitments_commitment"] == Commitment.objects.count()
+    assert estimated["actors_actor"] == Actor.objects.count()
 
 
 def test_load_demo_creates_the_demo_accounts():
