@@ -12,6 +12,13 @@ EXPRESSION_INDEXES = trigram_indexes(
 )
 
 
+def analyze(apps, schema_editor):
+    """PostgreSQL: statistics on the new columns, for the planner to weigh the trigram
+    indexes from the first search rather than once autovacuum comes by."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ANALYZE commitments_commitment, commitments_delivery")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("commitments", "0012_trigram_search"),
@@ -51,4 +58,5 @@ class Migration(migrations.Migration):
                 ("delivery_comment_folded_trgm_idx", "commitments_delivery", "comment_folded"),
             )
         ),
+        migrations.RunPython(analyze, migrations.RunPython.noop),
     ]
