@@ -23,11 +23,22 @@ class UnitTotalsChangeList(EstimatedCountChangeList):
 class FilteredTotalsChangeList(EstimatedCountChangeList):
     """A commitment list with the totals of every listed row (all its pages, with its
     filters and search), from totals(): the figures of the public pages for the same
-    filters when "public" is chosen. One query."""
+    filters when "public" is chosen. One query: a filtered list counts its rows in it
+    too (totals_and_count()), rather than in a COUNT(*) that reads the same rows again;
+    the unfiltered list keeps the estimate of its count."""
+
+    unit_totals = None
+
+    def listed_count(self, paginator):
+        if not self.is_filtered():
+            return super().listed_count(paginator)
+        self.unit_totals, paginator.count = self.queryset.totals_and_count()
+        return paginator.count
 
     def get_results(self, request):
         super().get_results(request)
-        self.unit_totals = self.queryset.totals()
+        if self.unit_totals is None:
+            self.unit_totals = self.queryset.totals()
         self.unit_totals_count = sum(row["count"] for row in self.unit_totals)
 
 

@@ -34,6 +34,7 @@ from simple_history.models import HistoricalRecords
 
 from actors.scopes import territory_filter
 from strategy.models import Territory, areas_under, whole_scope
+from strategy.text import stored_fold
 from strategy.units import Unit, format_amount, format_rate, is_plural
 from strategy.validators import validate_single_line
 
@@ -166,19 +167,39 @@ class CommitmentQuerySet(models.QuerySet):
         `territory_id`, `year`, `is_public`), `unit`, `planned`, `delivered`, `rate`,
         `count`.
         """
-        return [
-            {
-                **row,
-                "planned": _as_amount(row["planned"]),
-                "delivered": _as_amount(row["delivered"]),
-                "rate": delivery_rate(row["planned"], row["delivered"]),
-            }
-            for row in self.grouped_totals(*by)
-        ]
+        return [_with_rate(row) for row in self.grouped_totals(*by)]
+
+    def totals_and_count(self, *by: str) -> tuple[list[dict], int]:
+        """(totals(*by), how many commitments these are, cancelled ones included), in one
+        query: a filtered admin list shows both, and both read the same rows."""
+        counted = ~Q(status=Commitment.Status.CANCELLED)
+        rows = self._grouped(
+            by,
+            planned=Sum("planned_amount", filter=counted, default=Decimal(0)),
+            delivered=Sum("delivered_amount", filter=counted, default=Decimal(0)),
+            count=Count("pk", filter=counted),
+            listed=Count("pk"),
+        )
+        listed = 0
+        totals = []
+        for row in rows:
+            listed += row.pop("listed")
+            if row["count"]:  # a unit with cancelled commitments only is in no total
+                totals.append(_with_rate(row))
+        return totals, listed
 
     def grouped_totals(self, *by: str):
         """totals()' query, before the amounts are rounded and the rates computed: the
         rows the database sums (benchmarks copy them as they are)."""
+        return self.counted()._grouped(
+            by,
+            planned=Sum("planned_amount", default=Decimal(0)),
+            delivered=Sum("delivered_amount", default=Decimal(0)),
+            count=Count("pk"),
+        )
+
+    def _grouped(self, by, **aggregates):
+        """These commitments' `aggregates` grouped by `by` (keys of GROUPINGS) and unit."""
         unknown = set(by) - GROUPINGS.keys()
         if unknown:
             raise ValueError(f"Unknown grouping: {', '.join(sorted(unknown))}")
@@ -191,14 +212,9 @@ class CommitmentQuerySet(models.QuerySet):
             if alias != path
         }
         return (
-            self.counted()
-            .order_by()
+            self.order_by()
             .values(*plain, **renamed, unit=models.F("measure__unit"))
-            .annotate(
-                planned=Sum("planned_amount", default=Decimal(0)),
-                delivered=Sum("delivered_amount", default=Decimal(0)),
-                count=Count("pk"),
-            )
+            .annotate(**aggregates)
             .order_by(*aliases, "unit")
         )
 
@@ -280,6 +296,16 @@ def rows_by(rows, key):
     return grouped
 
 
+def _with_rate(row):
+    """A grouped_totals() row with its amounts rounded and its rate."""
+    return {
+        **row,
+        "planned": _as_amount(row["planned"]),
+        "delivered": _as_amount(row["delivered"]),
+        "rate": delivery_rate(row["planned"], row["delivered"]),
+    }
+
+
 def _as_amount(value):
     # SQLite hands sums back as floats turned Decimal; bring them back to cents.
     return Decimal(value).quantize(Decimal("0.01"))
@@ -316,6 +342,8 @@ class Commitment(models.Model):
         _("année"), validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
     )
     title = models.CharField(_("intitulé"), max_length=300, validators=[validate_single_line])
+    # What the admin search compares, kept by the database (strategy.text.stored_fold).
+    title_folded = stored_fold("title", _("intitulé replié"))
     description = models.TextField(_("description"), blank=True)
     planned_amount = models.DecimalField(
         _("prévu"),
@@ -351,7 +379,8 @@ class Commitment(models.Model):
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     objects = CommitmentQuerySet.as_manager()
-    history = HistoricalRecords()
+    # A generated column is the database's to write: the history keeps the title only.
+    history = HistoricalRecords(excluded_fields=["title_folded"])
 
     class Meta:
         verbose_name = _("engagement")
@@ -788,6 +817,7 @@ class Delivery(models.Model):
         help_text=_("Dans l'unité de la mesure (euros, places, personnes…)."),
     )
     comment = models.TextField(_("commentaire"), blank=True, max_length=5000)
+    comment_folded = stored_fold("comment", _("commentaire replié"))
     status = models.CharField(
         _("statut"), max_length=20, choices=Status.choices, default=Status.REPORTED
     )
@@ -820,7 +850,7 @@ class Delivery(models.Model):
     )
 
     objects = DeliveryQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["comment_folded"])
 
     # What a commitment's figures hold once reviewed, or may hold soon.
     COUNTED_OR_WAITING = [Status.VALIDATED, Status.REPORTED]

@@ -59,10 +59,10 @@ class EstimatedCountChangeList(ChangeList):
 
     def get_results(self, request):
         paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
-        result_count = paginator.count
+        result_count = self.listed_count(paginator)
         if not self.model_admin.show_full_result_count:
             full_result_count = None
-        elif self.queryset.query.where == self.root_queryset.query.where:
+        elif not self.is_filtered():
             full_result_count = result_count
             self.full_result_estimated = getattr(paginator, "estimated", False)
         else:
@@ -86,6 +86,15 @@ class EstimatedCountChangeList(ChangeList):
         self.can_show_all = can_show_all
         self.multi_page = multi_page
         self.paginator = paginator
+
+    def is_filtered(self):
+        """Whether a filter or a search narrows the list."""
+        return self.queryset.query.where != self.root_queryset.query.where
+
+    def listed_count(self, paginator):
+        """How many rows are listed; a subclass may read it from a query it runs anyway
+        (then it sets paginator.count, so that the paginator does not count again)."""
+        return paginator.count
 
 
 class LargeListAdminMixin:

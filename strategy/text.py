@@ -18,16 +18,17 @@ below by the migration strategy 0003 (normalize(), regexp_replace(), lower() und
 "C" collation, which folds A–Z only, whatever the database's locale); on SQLite the
 Python function itself, registered on every connection (strategy.apps).
 
-Why a function and not `unaccent`, nor a folded column kept by the models: `unaccent`
-follows its own rules file, which Python would have to copy, depends on an extension
-that the database user may not be allowed to create, and is not IMMUTABLE (no index
-without a wrapper); a folded column would have to be added to every model a search box
-reads, and kept in step by the bulk writers (datasets.demo, reports.imports) that
-bypass save(). A function serves every admin search field, at any depth, with no
-column and nothing to keep in step; what it costs is computing it at query time
-(an index on it serves the sort of the directory on PostgreSQL). The test
-tests/strategy/test_text.py compares the two on every character of Latin-1, Latin
-Extended-A and B, the typographic punctuation and the ligatures.
+Why a function and not `unaccent`: `unaccent` follows its own rules file, which Python
+would have to copy, depends on an extension that the database user may not be allowed
+to create, and is not IMMUTABLE (no index without a wrapper). A function serves every
+admin search field, at any depth; what it costs is computing it at query time. Where
+that cost counts (the commitment titles and delivery comments, searched among hundreds
+of thousands of rows), the model keeps the folded text in a column that the database
+computes itself (`stored_fold()`, a stored generated column: no bulk writer that
+bypasses save() can leave it behind), and `fold_contains` reads that column instead of
+folding each row (`stored_fold_of()`). The test tests/strategy/test_text.py compares
+the two foldings on every character of Latin-1, Latin Extended-A and B, the
+typographic punctuation and the ligatures.
 
 The migration writes the function from this module as it is when it runs: whoever
 changes the table below adds a migration that runs create_database_function again
@@ -39,10 +40,11 @@ PostgreSQL, SQLite's BINARY), which on folded text is the French dictionary orde
 its first level: Éclaircie among the E, case and accents ignored; ties by primary key.
 """
 
+import functools
 import re
 import unicodedata
 
-from django.db.models import CharField, Func, TextField
+from django.db.models import CharField, F, Func, GeneratedField, TextField
 from django.db.models.lookups import Contains
 
 FUNCTION_NAME = "suivi_fold"
@@ -166,15 +168,52 @@ class Fold(Func):
         return f'({sql} COLLATE "C")', params
 
 
+def stored_fold(name, verbose_name):
+    """A column that the database keeps equal to fold(`name`), however the row is written
+    (a stored generated column; SQLite accepts suivi_fold() in it because the function
+    is registered deterministic). fold_contains on `name` then reads it."""
+    return GeneratedField(
+        expression=Func(F(name), function=FUNCTION_NAME, output_field=TextField()),
+        output_field=TextField(),
+        db_persist=True,
+        verbose_name=verbose_name,
+    )
+
+
+@functools.cache
+def stored_fold_of(model, name):
+    """The GeneratedField of `model` made by stored_fold(`name`), or None."""
+    for field in model._meta.concrete_fields:
+        expression = getattr(field, "expression", None)
+        if (
+            isinstance(field, GeneratedField)
+            and isinstance(expression, Func)
+            and expression.extra.get("function", expression.function) == FUNCTION_NAME
+            and expression.source_expressions == [F(name)]
+        ):
+            return field
+    return None
+
+
+def _folded(lhs):
+    """fold() of `lhs`: its stored folded column when its model keeps one, else computed."""
+    target = getattr(lhs, "target", None)
+    stored = target and stored_fold_of(target.model, target.name)
+    if stored is not None and getattr(lhs, "alias", None) is not None:
+        return stored.get_col(lhs.alias)
+    return Fold(lhs)
+
+
 @CharField.register_lookup
 @TextField.register_lookup
 class FoldContains(Contains):
-    """`name__fold_contains=term`: the folded field contains the folded term."""
+    """`name__fold_contains=term`: the folded field contains the folded term. The folded
+    field is read from its stored column where the model keeps one (stored_fold())."""
 
     lookup_name = "fold_contains"
 
     def __init__(self, lhs, rhs):
-        super().__init__(Fold(lhs), rhs)
+        super().__init__(_folded(lhs), rhs)
 
     def get_prep_lookup(self):
         if hasattr(self.rhs, "resolve_expression"):
@@ -187,6 +226,27 @@ class FoldContains(Contains):
             return connection.operators["contains"] % rhs
         pattern = connection.pattern_ops["contains"].format(connection.pattern_esc)
         return pattern.format(rhs)
+
+
+def column_trigram_indexes(*indexes):
+    """For a migration: RunPython's two functions that create and drop GIN trigram
+    indexes (pg_trgm) on the (name, table, column) given, such as a stored_fold() column,
+    so that they serve `LIKE '%term%'`. PostgreSQL only: SQLite searches by scanning."""
+
+    def create(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for name, table, column in indexes:
+                schema_editor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
+                    f"USING gin ({column} gin_trgm_ops)"
+                )
+
+    def drop(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for name, _table, _column in indexes:
+                schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+    return create, drop
 
 
 def trigram_indexes(*indexes):

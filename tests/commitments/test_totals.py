@@ -117,3 +117,24 @@ def test_totals_take_one_query(setting, django_assert_num_queries):
 def test_an_unknown_grouping_is_a_programming_error():
     with pytest.raises(ValueError, match="colour"):
         Commitment.objects.totals("colour")
+
+
+def test_totals_and_count_give_the_totals_and_the_count_with_cancelled_ones(setting):
+    for rows in (
+        Commitment.objects.all(),
+        Commitment.objects.filter(actor=setting["b"]),
+        # Only a cancelled commitment in places: no places row, but it is counted.
+        Commitment.objects.filter(actor=setting["b"], measure=setting["places"]),
+        Commitment.objects.filter(year=1999),
+        Commitment.objects.none(),
+    ):
+        assert rows.totals_and_count() == (rows.totals(), rows.count())
+    assert Commitment.objects.totals_and_count("actor", "year") == (
+        Commitment.objects.totals("actor", "year"),
+        5,
+    )
+
+
+def test_totals_and_count_refuse_an_unknown_grouping(setting):
+    with pytest.raises(ValueError, match="Unknown grouping: district"):
+        Commitment.objects.totals_and_count("district")

@@ -4,11 +4,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from actors.models import Actor, Forum
 from commitments.campaigns import Campaign, ExpectedReport
 from commitments.models import Commitment, Delivery
 from strategy.models import Issue, Measure, Territory
+from tests.helpers import postgresql_only
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +123,22 @@ def test_load_demo_without_the_forum_says_what_to_do():
 
     with pytest.raises(CommandError, match="load_forum"):
         call_command("load_demo", verbosity=0)
+
+
+@postgresql_only("the planner's statistics (pg_class.reltuples) are PostgreSQL's")
+def test_load_demo_leaves_the_planner_statistics_of_the_tables_it_fills():
+    call_command("load_forum", verbosity=0)
+    tables = ["actors_actor", "commitments_commitment", "commitments_delivery"]
+    with connection.cursor() as cursor:
+        # -1: never analyzed, as a fresh table is until autovacuum comes by.
+        cursor.execute(
+            "UPDATE pg_class SET reltuples = -1 WHERE oid = ANY(%s::regclass[])", [tables]
+        )
+        call_command("load_demo", verbosity=0)
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE oid = ANY(%s::regclass[])", [tables]
+        )
+        estimated = dict(cursor.fetchall())
+    assert estimated["commitments_delivery"] == Delivery.objects.count()
+    assert estimated["commitments_commitment"] == Commitment.objects.count()
+    assert estimated["actors_actor"] == Actor.objects.count()

@@ -10,6 +10,7 @@ from actors.models import Actor, Forum, Membership
 from actors.scopes import scope_of
 from commitments.models import Commitment, Delivery
 from datasets.demo import DEMO_REASON
+from strategy.text import fold
 
 
 def test_load_demo_adds_actors_up_to_72_and_about_300_commitments(demo):
@@ -90,3 +91,11 @@ def test_load_demo_gives_the_demo_staff_their_roles_even_before_setup_roles(demo
     assert users["gestionnaire.demo"].has_perm("commitments.export_reports")
     assert users["agent.demo"].has_perm("commitments.change_delivery")
     assert not users["referent.a"].groups.exists()
+
+
+def test_load_demo_keeps_the_folded_title_and_comment_of_what_it_loads(demo):
+    for commitment in Commitment.objects.order_by("pk")[:20]:
+        assert commitment.title_folded == fold(commitment.title)
+    assert set(Delivery.objects.values_list("comment_folded", flat=True)) == {
+        fold(comment) for comment in Delivery.objects.values_list("comment", flat=True)
+    }
