@@ -27,7 +27,7 @@ from actors.scopes import scope_of
 from commitments.mails import queue_mails, queued_in_database
 from reports.exports import EXPORTERS
 from reports.forms import ReportFilterForm
-from reports.models import ReportBuild
+from reports.models import ReportBuild, stale_before
 from reports.responses import file_name
 
 logger = logging.getLogger(__name__)
@@ -144,11 +144,13 @@ class Progress:
 
 def mark_running(build):
     """The task starts the build; False if it is no longer queued (run twice, or
-    failed meanwhile as interrupted)."""
+    failed meanwhile as interrupted) or waited so long that it is shown interrupted and
+    its slot given to another: it would run beyond REPORT_BUILDS_IN_ALL (the purge fails
+    it, and its requester may ask again)."""
     now = timezone.now()
-    started = ReportBuild.objects.filter(pk=build.pk, status=ReportBuild.Status.QUEUED).update(
-        status=ReportBuild.Status.RUNNING, heartbeat_at=now
-    )
+    started = ReportBuild.objects.filter(
+        pk=build.pk, status=ReportBuild.Status.QUEUED, heartbeat_at__gte=stale_before(now)
+    ).update(status=ReportBuild.Status.RUNNING, heartbeat_at=now)
     if started:
         build.status, build.heartbeat_at = ReportBuild.Status.RUNNING, now
     return bool(started)

@@ -217,7 +217,7 @@ def _prescan(archive):
                 continue
             in_sheets = "worksheets/" in info.filename.lower()
             limit = MAX_SHEET_ELEMENTS if in_sheets else MAX_PART_ELEMENTS
-            count, carry = 0, b""
+            count, carry, wide = 0, b"", _utf16(head)
 
             def entity(*_args):
                 raise _Refused("entities")
@@ -226,7 +226,7 @@ def _prescan(archive):
             parser.EntityDeclHandler = entity
             chunk = head
             while chunk:
-                counted, carry = _start_tags(carry + chunk)
+                counted, carry = _start_tags(carry + chunk, utf16=wide)
                 count += counted
                 if count > limit:
                     raise _Refused("elements")
@@ -235,19 +235,35 @@ def _prescan(archive):
             parser.Parse(b"", True)
 
 
-def _start_tags(data):
+def _start_tags(data, *, utf16=False):
     """(start tags in `data`, the byte kept for the next chunk): every `<` that does not
     open an end tag, a declaration, a comment or a processing instruction. An upper bound
-    of the elements for each encoding expat reads (a `<` in a comment or CDATA counts as
-    one more); a final `<` waits for the next chunk to say what it opens."""
+    of the elements in UTF-8, ASCII and Latin-1 (a `<` in a comment or CDATA counts as one
+    more); a final `<` waits for the next chunk to say what it opens. In UTF-16 the byte
+    after a `<` may belong to a name's character (U+2126 `Ω` is 21 26 in big-endian, the
+    `!` of `<!`): every `<` counts there."""
+    if utf16:
+        return data.count(b"<"), b""
     if data.endswith(b"<"):
         return _start_tags(data[:-1])[0], b"<"
     others = data.count(b"</") + data.count(b"<!") + data.count(b"<?")
     return data.count(b"<") - others, b""
 
 
+def _utf16(head):
+    """UTF-16 as expat reads it: a byte-order mark, or a `<` (after blanks) in either byte
+    order, where a zero byte is the other half of each character."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    start = head[:512]
+    return any(
+        start.decode(order, errors="replace").lstrip(" \t\r\n").startswith("<")
+        for order in ("utf-16-le", "utf-16-be")
+    )
+
+
 def _looks_like_xml(head):
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, which expat reads too
+    if _utf16(head):  # UTF-16, which expat reads too, with or without a byte-order mark
         return True
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 

@@ -32,8 +32,11 @@ typographic punctuation and the ligatures.
 
 The migration writes the function from this module as it is when it runs: whoever
 changes the table below adds a migration that runs create_database_function again
-(CREATE OR REPLACE), or databases already migrated keep the former folding. The
-function's body uses PostgreSQL 14's SQL-standard RETURN form.
+(CREATE OR REPLACE), or databases already migrated keep the former folding. That
+migration must also rewrite the stored folded columns (`UPDATE … SET title = title` on
+commitments, `comment = comment` on deliveries), on SQLite too, where the new Python
+folding arrives with the code: otherwise searches compare newly folded words with rows
+folded the former way. The function's body uses PostgreSQL 14's SQL-standard RETURN form.
 
 Sorting by `Fold(name)` orders by code point on both databases (COLLATE "C" on
 PostgreSQL, SQLite's BINARY), which on folded text is the French dictionary order at

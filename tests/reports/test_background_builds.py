@@ -557,3 +557,13 @@ def test_the_writers_tell_the_rows_written_as_they_go(deliveries, extension):
         b"".join(chunk.encode() for chunk in exporter.csv_chunks(queryset, progress=told.append))
         # The Python writer every 200 rows; PostgreSQL's COPY once per block read back.
         assert told[-1] == 450 and told == sorted(told)
+
+
+def test_a_build_that_waited_past_the_stale_delay_is_not_started_late(manager):
+    # Shown interrupted, its slot given to another: run now, it would pass the limit.
+    build = silent(queued(manager))
+    assert mark_running(build) is False
+    build.refresh_from_db()
+    assert build.status == "queued" and build.interrupted
+    fresh = silent(queued(manager), seconds=599)  # asking again failed the first one
+    assert mark_running(fresh) is True

@@ -368,3 +368,29 @@ def test_the_prescan_counts_at_least_the_elements_expat_finds(xml, size):
     assert counted >= found > 0
     if xml is ORDINARY:
         assert counted == found  # exact where a spreadsheet wrote the part
+
+
+OMEGA_ELEMENTS = "<r>" + "<\u2126/>" * 1000 + "</r>"  # Ω: 21 26 in UTF-16BE, the `!` of `<!`
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        "\ufeff" + OMEGA_ELEMENTS,  # with a byte-order mark
+        OMEGA_ELEMENTS,  # without: expat knows it by the zero byte
+        " " + OMEGA_ELEMENTS,
+    ],
+    ids=["with a byte-order mark", "without", "after a blank"],
+)
+@pytest.mark.parametrize("order", ["utf-16-be", "utf-16-le"])
+def test_utf16_parts_are_scanned_and_counted_at_least_as_expat_does(xml, order):
+    data = xml.encode(order)
+    assert imports._looks_like_xml(data)
+    counted, _carry = imports._start_tags(data, utf16=imports._utf16(data))
+    assert counted >= expat_elements(data) == 1001
+
+
+def test_binary_parts_are_left_out_of_the_scan():
+    # Printer settings start with the device's name in UTF-16, images with their magic.
+    for head in ["HP LaserJet".encode("utf-16-le"), b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0"]:
+        assert not imports._looks_like_xml(head)
