@@ -257,18 +257,9 @@ def trigram_indexes(*indexes):
     indexes (pg_trgm) on the folded text of (name, table, column), the very expression a
     `fold_contains` search compares, so that it serves `LIKE '%term%'`. PostgreSQL only:
     SQLite searches the same way, by scanning."""
-
-    def create(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for name, table, column in indexes:
-                schema_editor.execute(
-                    f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
-                    f'USING gin (({FUNCTION_NAME}({column}) COLLATE "C") gin_trgm_ops)'
-                )
-
-    def drop(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for name, _table, _column in indexes:
-                schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-    return create, drop
+    return column_trigram_indexes(
+        *(
+            (name, table, f'({FUNCTION_NAME}({column}) COLLATE "C")')
+            for name, table, column in indexes
+        )
+    )

@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from actors.models import Membership
 from commitments.campaigns import Campaign, ExpectedReport
 from commitments.evidence import check_upload
 from commitments.models import Evidence
@@ -26,20 +25,6 @@ def demo():
     call_command("load_forum", verbosity=0)
     call_command("load_demo", verbosity=0)
     return {u.username: u for u in get_user_model().objects.all()}
-
-
-def completeness(title, *by):
-    """The campaign's completeness, through the query its page and downloads use."""
-    return ExpectedReport.objects.filter(campaign__title=title).completeness(*by)
-
-
-def totals(title):
-    (row,) = completeness(title, "campaign")
-    return {key: row[key] for key in ("expected", "submitted", "accepted", "returned", "late")}
-
-
-def actor_of(username):
-    return Membership.objects.get(user__username=username).actor
 
 
 def test_load_forum_creates_no_campaign():
