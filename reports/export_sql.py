@@ -37,7 +37,11 @@ def _literal(text):
     """A PostgreSQL escape-string literal for our own constants (never user input)."""
     escaped = text.replace("\\", "\\\\").replace("'", "\\'")
     escaped = escaped.replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+    escaped = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", escaped)
     return f"E'{escaped}'"
+
+
+_CONTROL = re.compile("[\x01-\x1f]")
 
 
 class _Cell(Expression):
@@ -206,13 +210,16 @@ def _chunks(lines, header, progress=None):
         raise ValueError("COPY s'est arrêté au milieu d'une ligne.")
 
 
-def _copy(queryset, target):
+def _copy(queryset, target, wrap=None):
+    """COPY of the queryset's rows to `target`; wrap: a function of the query's SQL
+    that gives the statement to copy instead (an outer query over it)."""
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:
         return  # a query that matches nothing by construction (an empty scope): no line
     with connection.cursor() as cursor:
-        statement = f"COPY ({cursor.mogrify(sql, params).decode()}) TO STDOUT"
+        query = cursor.mogrify(sql, params).decode()
+        statement = f"COPY ({wrap(query) if wrap else query}) TO STDOUT"
         cursor.copy_expert(statement, target, BLOCK)  # Django logs it like any query
 
 

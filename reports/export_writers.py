@@ -244,7 +244,8 @@ def write_xlsx(headers, kinds, rows, title, about=(), progress=None):
 
 
 def _report_rows(sheet, headers, kinds, rows, progress):
-    """The rows' XML, a chunk of rows at a time; the filter spans them all."""
+    """The rows' XML, a chunk of rows at a time; the filter spans them all. rows: the
+    values, row by row, or the rows' XML the database wrote (xlsx_sql.WrittenRows)."""
     letters = xlsx_stream.column_letters(len(headers))
     header = [
         xlsx_stream.text_cell(letter, RIGHT_HEADER if kind in FIGURES else HEADER)(
@@ -253,6 +254,17 @@ def _report_rows(sheet, headers, kinds, rows, progress):
         for letter, name, kind in zip(letters, headers, kinds, strict=True)
     ]
     yield xlsx_stream.row_xml(1, header)
+    if hasattr(rows, "chunks"):
+        yield from rows.chunks(progress)
+        number = rows.written + 1
+    else:
+        number = yield from _written_rows(letters, kinds, rows, progress)
+    if headers:
+        sheet.filter_ref = f"A1:{letters[-1]}{number}"
+
+
+def _written_rows(letters, kinds, rows, progress):
+    """The values' rows as XML, from row 2 on; returns the last row's number."""
     zone = timezone.get_current_timezone()
     cells = [
         _cell_template(letter, kind, zone) for letter, kind in zip(letters, kinds, strict=True)
@@ -276,8 +288,7 @@ def _report_rows(sheet, headers, kinds, rows, progress):
         yield "".join(lines)
         if progress is not None:
             progress(number - 1)
-    if headers:
-        sheet.filter_ref = f"A1:{letters[-1]}{number}"
+    return number
 
 
 # Excel's day 0 (its 1900 calendar, right from 1900-03-01 on, as every date here is).
@@ -339,9 +350,20 @@ def _cell_template(letter, kind, zone):
     return text
 
 
+UNIX_EPOCH = datetime.datetime(1970, 1, 1)
+UNIX_EPOCH_SERIAL = (UNIX_EPOCH - EXCEL_EPOCH).days  # 25569
+SECOND = datetime.timedelta(seconds=1)
+
+
 def _excel_time(value, zone):
-    local = value.astimezone(zone).replace(tzinfo=None) - EXCEL_EPOCH
-    return local.days + (local.seconds + local.microseconds / 1e6) / 86400
+    """A time as Excel's serial number (days and their fraction) in `zone`, as text:
+    the seconds since 1970 as the nearest double, then / 86400 + 25569 in floating
+    point, written in the fewest digits that read back the same, without `.0`: what
+    xlsx_sql.date_cell has PostgreSQL compute and write (the same operations on the same
+    doubles)."""
+    local = value.astimezone(zone).replace(tzinfo=None)
+    serial = (local - UNIX_EPOCH) / SECOND / 86400 + UNIX_EPOCH_SERIAL
+    return repr(serial).removesuffix(".0")
 
 
 def _any_cell(letter, row, value, zone):

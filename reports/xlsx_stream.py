@@ -140,13 +140,13 @@ class Package:
         self.sheets = []
 
     def write_sheet(self, sheet, chunks):
-        """chunks: the rows' XML, a few hundred rows a piece."""
+        """chunks: the rows' XML, a few hundred rows a piece, as text or UTF-8 bytes."""
         self.sheets.append(sheet)
         name = f"xl/worksheets/sheet{len(self.sheets)}.xml"
         with self.zip.open(name, "w", force_zip64=True) as member:
             member.write(sheet.head().encode())
             for chunk in chunks:
-                member.write(chunk.encode())
+                member.write(chunk if isinstance(chunk, bytes) else chunk.encode())
             member.write(sheet.tail().encode())
 
     def abandon(self):
