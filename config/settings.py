@@ -125,6 +125,8 @@ EXPORTS_IN_ALL = env.int("EXPORTS_IN_ALL", default=4)
 # it is ready. At most one such build per user, REPORT_BUILDS_IN_ALL in all.
 REPORT_BACKGROUND_ROWS_CSV = env.int("REPORT_BACKGROUND_ROWS_CSV", default=100_000)
 REPORT_BACKGROUND_ROWS_XLSX = env.int("REPORT_BACKGROUND_ROWS_XLSX", default=10_000)
+# A background build records its progress (and heartbeat) at most this often, seconds.
+REPORT_PROGRESS_EVERY = 0.5
 REPORT_BUILDS_IN_ALL = env.int("REPORT_BUILDS_IN_ALL", default=3)
 # A build queued or running with no progress for so many seconds lost its worker: it is
 # shown interrupted, holds no slot, and purge_report_builds marks it failed.

@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 KEPT_FOR = datetime.timedelta(days=1)
 # rows_written is recorded at most this often (seconds): the bar moves at least every
 # second, and the row is not rewritten for each group of rows.
-PROGRESS_EVERY = 0.5
 # The key of the advisory lock that serialises start_build's checks on PostgreSQL (any
 # fixed number: only start_build takes it).
 BUILDS_LOCK = 7_240_017
@@ -125,20 +124,27 @@ def _enqueue(build):
         transaction.on_commit(lambda: build_report.enqueue(str(build.pk)))
 
 
+class Abandoned(Exception):
+    """The build was failed while it was being written (interrupted: its slot was given
+    to another, its requester told): the writing stops."""
+
+
 class Progress:
     """The callback the writers call with the rows written so far: recorded on the
-    build's row by an UPDATE, at most every PROGRESS_EVERY seconds, with the heartbeat
-    that tells the build is alive (a build failed meanwhile is left as it is)."""
+    build's row by an UPDATE, at most every REPORT_PROGRESS_EVERY seconds, with the heartbeat
+    that tells the build is alive. A build failed meanwhile is left as it is, and its
+    writing stops there (Abandoned), rather than running on to a file nobody gets."""
 
-    def __init__(self, build, every=PROGRESS_EVERY):
+    def __init__(self, build, every=None):
         self.rows = ReportBuild.objects.filter(pk=build.pk, status__in=ReportBuild.ACTIVE)
-        self.every = every
+        self.every = settings.REPORT_PROGRESS_EVERY if every is None else every
         self.recorded_at = time.monotonic()
 
     def __call__(self, written):
         now = time.monotonic()
         if now - self.recorded_at >= self.every:
-            self.rows.update(rows_written=written, heartbeat_at=timezone.now())
+            if not self.rows.update(rows_written=written, heartbeat_at=timezone.now()):
+                raise Abandoned
             self.recorded_at = now
 
 
@@ -248,6 +254,9 @@ def build_report(build_id):
         return build.status  # run twice, failed or purged meanwhile: nothing to do
     try:
         stored_name, written = _write(build)
+    except Abandoned:
+        logger.warning("Rapport %s en arrière-plan : abandonné, car marqué en échec", build.pk)
+        return ReportBuild.Status.FAILED  # failed and told already: nothing more to say
     except BaseException:
         logger.exception("Rapport %s en arrière-plan : échec", build.pk)
         fail_build(build)

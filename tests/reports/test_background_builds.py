@@ -14,7 +14,9 @@ from openpyxl import load_workbook
 
 from actors.roles import MANAGERS
 from reports.builds import (
+    Abandoned,
     Progress,
+    _write,
     fail_build,
     finish_build,
     mark_running,
@@ -490,6 +492,32 @@ def test_a_build_no_longer_queued_is_not_run(manager):
     assert mark_running(build) is False
     build.refresh_from_db()
     assert build.status == "failed"
+
+
+def test_a_build_failed_while_written_stops_writing(manager, deliveries):
+    build = queued(manager)
+    mark_running(build)
+    progress = Progress(build, every=0)
+    progress(1)  # still running: recorded
+    fail_build(build, tell=False)  # the purge gave up on it meanwhile
+    with pytest.raises(Abandoned):
+        progress(2)
+    build.refresh_from_db()
+    assert (build.status, build.rows_written) == ("failed", 1)
+
+
+def test_the_writing_of_a_build_failed_meanwhile_stops_and_keeps_no_file(
+    manager, deliveries, settings
+):
+    settings.REPORT_PROGRESS_EVERY = 0  # every block of rows reports its progress
+    build = queued(manager)
+    mark_running(build)
+    fail_build(build, tell=False)  # the purge, from another process, as the task writes
+    with pytest.raises(Abandoned):
+        _write(build)
+    build.refresh_from_db()
+    assert (build.status, build.file_name) == ("failed", "")
+    assert not storage().exists(f"{build.pk}/{build.download_name}")
 
 
 def build_report_now(build):
