@@ -29,6 +29,7 @@ from reports.exports import EXPORTERS
 from reports.forms import ReportFilterForm
 from reports.models import ReportBuild, stale_before
 from reports.responses import file_name
+from strategy.units import format_number
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +213,7 @@ def ready_mail(build):
     body = (
         "Bonjour,\n\n"
         f"Le fichier que vous avez demandé sur la page Rapports est prêt : "
-        f"{build.download_name} ({build.rows_written} lignes).\n\n"
+        f"{build.download_name} ({format_number(build.rows_written)} lignes).\n\n"
         f"Téléchargez-le ici, après vous être connecté :\n{link}\n\n"
         f"Il reste disponible jusqu'au {until:%d/%m/%Y à %H:%M} (heure de Paris), "
         "puis il est supprimé : vous pourrez alors le demander à nouveau depuis "

@@ -26,6 +26,7 @@ from reports.builds import (
 )
 from reports.exports import EXPORTERS, ReportFilters
 from reports.models import ReportBuild
+from strategy.units import format_number
 from tests.factories import (
     CommitmentFactory,
     DeliveryFactory,
@@ -160,6 +161,28 @@ def test_rapports_shows_the_progress_bar_and_refreshes_until_stopped(manager_cli
     assert 'href="/rapports/realisations.csv?dialect=csv&amp;year=2021"' in (
         stopped.content.decode()
     )
+
+
+def test_counts_of_lines_are_grouped_the_french_way(manager_client, manager, deliveries, settings):
+    build = queued(manager, rows=123_456)
+    mark_running(build)
+    Progress(build, every=0)(12_345)
+    page = text_of(manager_client.get("/rapports/"))
+
+    def grouped(count):  # `12 345`, as every figure of the site (text_of reads NBSP as space)
+        return format_number(count).replace("\xa0", " ")
+
+    assert f"{grouped(12_345)} lignes écrites sur {grouped(123_456)} (9 %)" in page
+    assert f"plus de {grouped(100_000)} lignes en CSV" in page and "123456" not in page
+    settings.REPORT_BACKGROUND_ROWS_CSV = 2
+    offer = text_of(manager_client.get("/rapports/realisations.csv"))
+    assert "au-delà de 2 lignes" in offer and "compte 5 lignes" in offer
+    settings.REPORT_BACKGROUND_ROWS_CSV = 1_000
+    for _ in range(2):  # over the threshold: 1 005 rows
+        DeliveryFactory.create_batch(500, commitment=deliveries)
+    offer = text_of(manager_client.get("/rapports/realisations.csv"))
+    assert f"compte {grouped(1_005)} lignes" in offer
+    assert f"au-delà de {grouped(1_000)} lignes" in offer
 
 
 def test_rapports_stops_refreshing_once_the_file_is_ready(manager_client, manager, deliveries):
