@@ -63,10 +63,12 @@ def formats(name):
 def missed_reason(exporter, kind):
     """Why a download is slower than its target, from how it is written."""
     if kind == "xlsx":
-        return (
-            "cellules écrites en Python (reports/xlsx_stream.py, un modèle par colonne) ; "
-            "lire les lignes en Python coûte déjà près de la moitié du temps de COPY"
-        )
+        if exporter.sql_lines:
+            return (
+                "lignes XML écrites par PostgreSQL (reports/xlsx_sql.py) : le reste est "
+                "la compression du zip"
+            )
+        return "cellules écrites en Python (reports/xlsx_stream.py, un modèle par colonne)"
     if exporter.sql_lines:
         return "lignes écrites par PostgreSQL : le reste est le transport et le décodage"
     return "lignes écrites en Python (reports/export_writers.py), pas par PostgreSQL"

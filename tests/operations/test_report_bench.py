@@ -60,7 +60,7 @@ def test_a_download_has_a_row_against_copy_one_against_the_loop_and_one_for_memo
         peak=350,
     )
     assert against_copy.ratio == 0.05 and against_copy.target == TARGETS["xlsx"]
-    assert against_copy.met is False and "xlsx_stream" in against_copy.reason
+    assert against_copy.met is False and "xlsx_sql" in against_copy.reason
     assert against_loop.ratio == 0.2 and against_loop.met is None
     assert memory.target == RSS_GROWTH and memory.met is False  # grew by 250 Mo
     csv_row = rows_for("realisations", exporter, "csv", "CSV csv", 1000, 1, 0.5, 2, 100, 120)
