@@ -87,8 +87,11 @@ class YesNo:
     def __call__(self, record):
         return yes_no(record[self.field])
 
-    def expression(self):
-        return Case(When(**{self.field: True}, then=Value("oui")), default=Value("non"))
+    def expression(self, dialect=None):
+        """The words; as CSV cells of `dialect` if given (the same words: nothing to
+        quote or defuse in « oui » and « non »)."""
+        yes, no = (csv_cell(word, dialect) if dialect else word for word in ("oui", "non"))
+        return Case(When(**{self.field: True}, then=Value(yes)), default=Value(no))
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,8 @@ class Column:
                 for code, label in self.choices
             ]
             return WrittenCell(Case(*cells, default=Value(""), output_field=TextField()), dialect)
+        if isinstance(self.source, YesNo):  # two constant words: written once, here
+            return WrittenCell(self.source.expression(dialect), dialect)
         if isinstance(self.source, str):
             value = F(self.source)
         elif hasattr(self.source, "expression"):

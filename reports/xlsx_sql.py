@@ -31,10 +31,9 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from reports import xlsx_stream
-from reports.export_sql import BLOCK, _copy, _literal, _unescape
+from reports.export_sql import BLOCK, _copy, _literal, _unescape, starts_a_formula
 from reports.export_writers import (
     EXCEL_EPOCH_DAY,
-    FORMULA_STARTS,
     UNIX_EPOCH_SERIAL,
     defuse,
     xlsx_text,
@@ -103,15 +102,12 @@ def text_cell(expression, letter):
     """A text: nothing when it is NULL or empty once cleaned; else an inline string,
     defused, escaped, its spaces kept where it starts or ends with one
     (xlsx_stream.text_cell)."""
-    starts = ", ".join(_literal(start) for start in FORMULA_STARTS)
 
     def write(names):
         (text,) = names
         # Defusing prefixes an apostrophe: the text's end is unchanged, and a text that
         # starts with a tab is defused, so only a space or a line break starts it.
-        keeps_spaces = (
-            f"left({text}, 1) IN (' ', E'\\n') OR right({text}, 1) IN (' ', E'\\n', E'\\t')"
-        )
+        keeps_spaces = f"ascii({text}) IN (32, 10) OR right({text}, 1) IN (' ', E'\\n', E'\\t')"
         escaped = f"replace(replace(replace({text}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
         escaped = (
             f"CASE WHEN strpos({text}, '_x') > 0 THEN regexp_replace({escaped}, "
@@ -121,7 +117,7 @@ def text_cell(expression, letter):
         cell = (
             f"{_literal(_start(letter, PLAIN) + ' t=' + chr(34) + 'inlineStr' + chr(34))}"
             f" || '><is><t' || CASE WHEN {keeps_spaces} THEN ' xml:space=\"preserve\"'"
-            f" ELSE '' END || '>' || CASE WHEN left({text}, 1) IN ({starts}) THEN ''''"
+            f" ELSE '' END || '>' || CASE WHEN {starts_a_formula(text)} THEN ''''"
             f" ELSE '' END || {escaped} || '</t></is></c>'"
         )
         return f"CASE WHEN {text} IS NULL OR {text} = '' THEN '' ELSE {cell} END"
