@@ -14,9 +14,12 @@ made to break them, as data written before the rules would: they are what the ad
 "Incohérences" filter and `check_statuses` show.
 """
 
+import contextlib
 import csv
+import dataclasses
 import datetime
 import io
+import itertools
 import random
 from decimal import Decimal
 
@@ -109,6 +112,10 @@ _DELIVERY_STATUSES = [
     # row, stay those of before it existed.
     (Delivery.Status.RETRACTED, 2),
 ]
+_DELIVERY_STATUS_DRAW = (
+    [status for status, _weight in _DELIVERY_STATUSES],
+    list(itertools.accumulate(weight for _status, weight in _DELIVERY_STATUSES)),
+)
 _DRAWS_A_REASON = (Delivery.Status.RETURNED, Delivery.Status.RETRACTED)
 _RETURN_REASONS = [
     "Merci de joindre le justificatif de dépense.",
@@ -140,48 +147,54 @@ def load_demo(*, seed=2020, scale=1, progress=None):
     if not territories or not measures:
         raise ValueError("Chargez d'abord le forum : python manage.py load_forum")
 
-    existing = Actor.objects.exclude(slug__startswith=DEMO_PREFIX).count()
-    actors = _create_with_history(
-        Actor, _demo_actors(rng, territories, max(ACTORS_IN_ALL - existing, 2) * scale)
-    )
+    now = timezone.now()
+    today = timezone.localdate(now)
+    counts = {"commitments": 0, "deliveries": 0}
+    with _secondary_indexes_built_after(Actor, Commitment, Delivery):
+        existing = Actor.objects.exclude(slug__startswith=DEMO_PREFIX).count()
+        actors = _create_with_history(
+            Actor, _demo_actors(rng, territories, max(ACTORS_IN_ALL - existing, 2) * scale)
+        )
+        counts["actors"] = len(actors)
+        first_commitment, first_delivery = _next_id(Commitment), _next_id(Delivery)
+        total = COMMITMENTS_PER_SCALE * scale
+        bar = tqdm(total=total, unit=" engagements", disable=None if progress else True)
+        for start in range(0, total, CHUNK):
+            size = min(CHUNK, total - start)
+            commitments = [
+                _demo_commitment(
+                    rng,
+                    actors[(start + i) % len(actors)]
+                    if start + i < len(actors)
+                    else rng.choice(actors),
+                    measures,
+                    territories,
+                )
+                for i in range(size)
+            ]
+            deliveries = []
+            for commitment in commitments:
+                made = _demo_deliveries(rng, commitment, today)
+                deliveries.append(_settle_status(rng, commitment, made))
+            if start == 0:
+                _break_rules(commitments, deliveries)
+            ids = _insert_commitments(commitments, now=now)
+            rows = [
+                (commitment_id, *made_row)
+                for commitment_id, made in zip(ids, deliveries, strict=True)
+                for made_row in made
+            ]
+            _insert_deliveries(rows, now=now)
+            counts["commitments"] += len(commitments)
+            counts["deliveries"] += len(rows)
+            bar.update(size)
+        bar.close()
+        if connection.vendor == "postgresql":
+            _insert_history(Commitment, first_commitment, at=now)
+            _insert_history(Delivery, first_delivery, at=now)
     forum = Forum.objects.filter(slug=FORUM_SLUG).first()
     if forum and scale == 1:
         forum.participants.add(*actors)
-
-    today = timezone.localdate()
-    total = COMMITMENTS_PER_SCALE * scale
-    counts = {"actors": len(actors), "commitments": 0, "deliveries": 0}
-    bar = tqdm(total=total, unit=" engagements", disable=None if progress else True)
-    for start in range(0, total, CHUNK):
-        size = min(CHUNK, total - start)
-        commitments = [
-            _demo_commitment(
-                rng,
-                actors[(start + i) % len(actors)]
-                if start + i < len(actors)
-                else rng.choice(actors),
-                measures,
-                territories,
-            )
-            for i in range(size)
-        ]
-        deliveries = []
-        for commitment in commitments:
-            made = _demo_deliveries(rng, commitment, today)
-            deliveries.append(_settle_status(rng, commitment, made))
-        if start == 0:
-            _break_rules(commitments, deliveries)
-        _create_with_history(Commitment, commitments)
-        rows = [
-            (commitment.pk, *made_row)
-            for commitment, made in zip(commitments, deliveries, strict=True)
-            for made_row in made
-        ]
-        _insert_deliveries(rows, reported_at=timezone.now())
-        counts["commitments"] += len(commitments)
-        counts["deliveries"] += len(rows)
-        bar.update(size)
-    bar.close()
     _demo_accounts(actors)
     # Through the domain's methods, report by report: at scale 1 only (as the forum's
     # participants), where a demo is looked at, not where a benchmark needs volume.
@@ -193,6 +206,65 @@ def load_demo(*, seed=2020, scale=1, progress=None):
     figures_changed()  # bulk inserts send no post_save signal
     _analyze(Actor, Commitment, Delivery)
     return counts
+
+
+@contextlib.contextmanager
+def _secondary_indexes_built_after(*models):
+    """PostgreSQL: the indexes of the models' tables and of their history that back no
+    constraint, and their foreign keys, dropped for the block and created again after it,
+    in the same transaction. Building an index once over a million rows, and checking a
+    foreign key in one join, is several times faster than updating ten indexes and
+    queuing a deferred check row by row; the rows read no index meanwhile. The tables
+    are locked (ACCESS EXCLUSIVE) until the load commits."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    tables = [model._meta.db_table for model in models]
+    tables += [model.history.model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = ANY(%s::regclass[]) AND NOT EXISTS "
+            "(SELECT FROM pg_constraint WHERE conindid = indexrelid) ORDER BY 1",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+            "ORDER BY 1, 2",
+            [tables],
+        )
+        foreign_keys = cursor.fetchall()
+        # A table whose deferred checks are pending cannot be altered: they run now.
+        connection.check_constraints()
+        for table, name, _definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        # The GIN trigram indexes build faster with more memory (PostgreSQL's default
+        # is 64 MB); for this transaction only.
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        connection.check_constraints()
+        for table, name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+
+
+def quote(name):
+    return connection.ops.quote_name(name)
+
+
+def _next_id(model):
+    """The ids the next rows of `model` will get start above this one (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {model._meta.db_table}")
+        return cursor.fetchone()[0]
 
 
 def _analyze(*models):
@@ -227,15 +299,36 @@ def _demo_actors(rng, territories, count):
     return actors
 
 
-def _weighted(rng, choices):
-    return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+def _weighted(rng, population, cum_weights):
+    # As rng.choices(population, weights=…) draws, without summing the weights each time.
+    return rng.choices(population, cum_weights=cum_weights)[0]
+
+
+@dataclasses.dataclass(slots=True)
+class _DemoCommitment:
+    """A commitment as load_demo draws it, before it is written: lighter than a model
+    instance, of which a large demo builds hundreds of thousands."""
+
+    actor: Actor
+    measure: Measure
+    territory: Territory
+    year: int
+    title: str
+    planned_amount: Decimal
+    status: str
+    is_public: bool
+    delivered_amount: Decimal = Decimal(0)
+    closing_note: str = ""
+
+    def as_model(self):
+        return Commitment(**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 
 
 def _demo_commitment(rng, actor, measures, territories):
     measure = rng.choice(measures)
     low, high, step = _PLANNED[Unit(measure.unit)]
     year = rng.choice(YEARS)
-    return Commitment(
+    return _DemoCommitment(
         actor=actor,
         measure=measure,
         territory=actor.territory if rng.random() < 0.8 else rng.choice(territories),
@@ -325,7 +418,7 @@ def _demo_deliveries(rng, commitment, today):
     first_day = datetime.date(commitment.year, 1, 1)
     made = []
     for _ in range(count):
-        status = _weighted(rng, _DELIVERY_STATUSES)
+        status = _weighted(rng, *_DELIVERY_STATUS_DRAW)
         date = first_day + datetime.timedelta(days=rng.randrange((last_day - first_day).days + 1))
         reviewed_at = _reviewed(date)
         # Drawn for a retracted one too, though unused: the same draws as before.
@@ -370,14 +463,88 @@ def _reported_at(row, now):
     return min(declared, now)
 
 
-def _insert_deliveries(rows, *, reported_at):
-    """Rows of (commitment id, date, amount, status, reviewed at, return reason); each
-    declared at _reported_at(), its history written at `reported_at` (the load).
+def _copy(table, columns, rows, *, not_null):
+    """PostgreSQL: `rows` written into `table` through COPY, several times faster than
+    INSERT for the hundreds of thousands of rows of a large demo. An empty field is NULL
+    but in the `not_null` columns, where it is an empty text."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN "
+            f"WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(not_null)}))",
+            buffer,
+        )
 
-    On PostgreSQL through COPY, several times faster than INSERT for the hundreds of
-    thousands of rows of a large demo, then their history in one INSERT … SELECT;
-    elsewhere through simple-history's bulk_create_with_history.
-    """
+
+COMMITMENT_COLUMNS = [
+    "id",
+    "actor_id",
+    "measure_id",
+    "territory_id",
+    "year",
+    "title",
+    "description",
+    "planned_amount",
+    "delivered_amount",
+    "status",
+    "closing_note",
+    "is_public",
+    "created_at",
+    "updated_at",
+]
+
+
+def _insert_commitments(commitments, *, now):
+    """Writes the _DemoCommitment given, created `now`; returns their ids, in order. Their
+    history is written after (_insert_history) on PostgreSQL, here elsewhere."""
+    if connection.vendor != "postgresql":
+        created = bulk_create_with_history(
+            [commitment.as_model() for commitment in commitments],
+            Commitment,
+            batch_size=CHUNK,
+            default_change_reason=DEMO_REASON,
+        )
+        return [commitment.pk for commitment in created]
+    table = Commitment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(commitments)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    _copy(
+        table,
+        COMMITMENT_COLUMNS,
+        (
+            (
+                pk,
+                c.actor.pk,
+                c.measure.pk,
+                c.territory.pk,
+                c.year,
+                c.title,
+                "",
+                c.planned_amount,
+                c.delivered_amount,
+                c.status,
+                c.closing_note,
+                c.is_public,
+                now,
+                now,
+            )
+            for pk, c in zip(ids, commitments, strict=True)
+        ),
+        not_null=["description", "closing_note"],
+    )
+    return ids
+
+
+def _insert_deliveries(rows, *, now):
+    """Rows of (commitment id, date, amount, status, reviewed at, return reason); each
+    declared at _reported_at(). Their history is written after (_insert_history) on
+    PostgreSQL, here elsewhere, at `now` (the load)."""
     if connection.vendor != "postgresql":
         bulk_create_with_history(
             [
@@ -385,7 +552,7 @@ def _insert_deliveries(rows, *, reported_at):
                     **dict(
                         zip(
                             DELIVERY_COLUMNS,
-                            (*row, DEMO_COMMENT, _reported_at(row, reported_at)),
+                            (*row, DEMO_COMMENT, _reported_at(row, now)),
                             strict=True,
                         )
                     )
@@ -395,22 +562,15 @@ def _insert_deliveries(rows, *, reported_at):
             Delivery,
             batch_size=CHUNK,
             default_change_reason=DEMO_REASON,
-            default_date=reported_at,
+            default_date=now,
         )
         return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([*row, DEMO_COMMENT, _reported_at(row, reported_at).isoformat()])
-    buffer.seek(0)
-    table = Delivery._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {table} ({', '.join(DELIVERY_COLUMNS)}) FROM STDIN "
-            "WITH (FORMAT csv, FORCE_NOT_NULL (return_reason, comment))",
-            buffer,
-        )
-    _insert_history(Delivery, "commitment_id", {row[0] for row in rows}, at=reported_at)
+    _copy(
+        Delivery._meta.db_table,
+        DELIVERY_COLUMNS,
+        ((*row, DEMO_COMMENT, _reported_at(row, now).isoformat()) for row in rows),
+        not_null=["return_reason", "comment"],
+    )
 
 
 def _create_with_history(model, objs):
@@ -424,23 +584,25 @@ def _create_with_history(model, objs):
             objs, model, batch_size=CHUNK, default_change_reason=DEMO_REASON
         )
     created = model.objects.bulk_create(objs, batch_size=CHUNK)
-    _insert_history(model, "id", [obj.pk for obj in created], at=timezone.now())
+    if created:
+        _insert_history(model, min(obj.pk for obj in created), at=timezone.now())
     return created
 
 
-def _insert_history(model, column, values, *, at):
-    """PostgreSQL: the history entry of each row of `model` whose `column` is in `values`,
-    as simple-history's bulk_history_create writes it, in one statement."""
+def _insert_history(model, first_id, *, at):
+    """PostgreSQL: the history entry of each row of `model` from id `first_id` on, as
+    simple-history's bulk_history_create writes it (created at `at`, by no one,
+    DEMO_REASON), in one statement."""
     history = model.history.model
     columns = [history._meta.get_field(f.name).column for f in history.tracked_fields]
-    quoted = ", ".join(connection.ops.quote_name(name) for name in columns)
+    quoted = ", ".join(quote(name) for name in columns)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {history._meta.db_table} ({quoted}, history_date, "
             "history_change_reason, history_type, history_user_id) "
             f"SELECT {quoted}, %s, %s, '+', NULL FROM {model._meta.db_table} "
-            f"WHERE {connection.ops.quote_name(column)} = ANY(%s)",
-            [at, DEMO_REASON, sorted(values)],
+            "WHERE id >= %s ORDER BY id",
+            [at, DEMO_REASON, first_id],
         )
 
 
