@@ -14,16 +14,19 @@ made to break them, as data written before the rules would: they are what the ad
 "Incohérences" filter and `check_statuses` show.
 """
 
+import bisect
 import contextlib
 import csv
 import dataclasses
 import datetime
+import functools
 import io
 import itertools
 import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
@@ -116,7 +119,9 @@ _DELIVERY_STATUS_DRAW = (
     [status for status, _weight in _DELIVERY_STATUSES],
     list(itertools.accumulate(weight for _status, weight in _DELIVERY_STATUSES)),
 )
-_DRAWS_A_REASON = (Delivery.Status.RETURNED, Delivery.Status.RETRACTED)
+_DRAWS_A_REASON = frozenset([Delivery.Status.RETURNED, Delivery.Status.RETRACTED])
+_NEVER_REVIEWED = frozenset([Delivery.Status.REPORTED, Delivery.Status.RETRACTED])
+_RETURNED = Delivery.Status.RETURNED
 _RETURN_REASONS = [
     "Merci de joindre le justificatif de dépense.",
     "Le montant ne correspond pas au bilan transmis : pouvez-vous vérifier ?",
@@ -312,8 +317,12 @@ def _demo_actors(rng, territories, count):
 
 
 def _weighted(rng, population, cum_weights):
-    # As rng.choices(population, weights=…) draws, without summing the weights each time.
-    return rng.choices(population, cum_weights=cum_weights)[0]
+    """rng.choices(population, cum_weights=cum_weights)[0], the very same draw (one
+    random(), bisected as choices() does), without choices()' checks and list: it is
+    drawn for each of a million deliveries. tests/datasets/test_demo_draws.py holds it
+    to choices()."""
+    total = cum_weights[-1] + 0.0
+    return population[bisect.bisect(cum_weights, rng.random() * total, 0, len(population) - 1)]
 
 
 @dataclasses.dataclass(slots=True)
@@ -431,6 +440,7 @@ def _break_rules(commitments, deliveries):
     commitment.delivered_amount += next(d[1] for d in made if d[2] == Delivery.Status.VALIDATED)
 
 
+@functools.cache  # a few hundred days, hundreds of thousands of deliveries
 def _reviewed(date):
     return datetime.datetime.combine(
         date + datetime.timedelta(days=7), datetime.time(10), tzinfo=datetime.UTC
@@ -447,21 +457,20 @@ def _demo_deliveries(rng, commitment, today):
     share = max(share, Decimal(1))
     last_day = min(datetime.date(commitment.year, 12, 31), today)
     first_day = datetime.date(commitment.year, 1, 1)
+    days = (last_day - first_day).days + 1
     made = []
     for _ in range(count):
         status = _weighted(rng, *_DELIVERY_STATUS_DRAW)
-        date = first_day + datetime.timedelta(days=rng.randrange((last_day - first_day).days + 1))
-        reviewed_at = _reviewed(date)
+        date = first_day + datetime.timedelta(days=rng.randrange(days))
         # Drawn for a retracted one too, though unused: the same draws as before.
         reason = rng.choice(_RETURN_REASONS) if status in _DRAWS_A_REASON else ""
-        never_reviewed = status in (Delivery.Status.REPORTED, Delivery.Status.RETRACTED)
         made.append(
             (
                 date,
                 share,
                 status,
-                None if never_reviewed else reviewed_at,
-                reason if status == Delivery.Status.RETURNED else "",
+                None if status in _NEVER_REVIEWED else _reviewed(date),
+                reason if status == _RETURNED else "",
             )
         )
     return made
@@ -485,13 +494,17 @@ def _reported_at(row, now):
     a week after), or, for one still waiting or retracted, within the last 30 days, so
     that the review queue shows ages. From the row alone: no random draw is added."""
     commitment_id, date, _amount, status = row[:4]
-    if status in (Delivery.Status.REPORTED, Delivery.Status.RETRACTED):
+    if status in _NEVER_REVIEWED:
         hours = (commitment_id * 131 + date.toordinal() * 17) % (30 * 24)
         return now - datetime.timedelta(hours=hours)
-    declared = datetime.datetime.combine(
+    return min(_declared(date), now)
+
+
+@functools.cache
+def _declared(date):
+    return datetime.datetime.combine(
         date + datetime.timedelta(days=2), datetime.time(9), tzinfo=datetime.UTC
     )
-    return min(declared, now)
 
 
 def _copy_demo(chunks, total, *, now):
@@ -644,6 +657,9 @@ def _demo_accounts(actors):
     User = get_user_model()
     setup_roles()  # the demo's agent and manager need their groups, whatever ran before
     groups = {g.name: g for g in Group.objects.filter(name__in=[AGENTS, MANAGERS])}
+    # One hash for the five accounts, which share their (published) password: each
+    # hashing takes a quarter of a second, on purpose.
+    password = make_password(DEMO_PASSWORD)
     for username, first_name, last_name, role in DEMO_ACCOUNTS:
         user = User(
             username=username,
@@ -652,7 +668,7 @@ def _demo_accounts(actors):
             email=f"{username}@exemple.invalid",
             is_staff=role is not None,
         )
-        user.set_password(DEMO_PASSWORD)
+        user.password = password
         user.save()
         if role is not None:
             user.groups.add(groups[role])
