@@ -520,11 +520,15 @@ def _copy_demo(chunks, total, *, now):
     first_delivery = _next_id(Delivery)
     table = Commitment._meta.db_table
     with connection.cursor() as cursor:
+        # `total` ids in a row, taken at once: the table is locked until the load commits
+        # (_secondary_indexes_built_after), no other session takes one meanwhile.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, total],
+            "SELECT setval(sequence, nextval(sequence) + %s - 1) "
+            "FROM pg_get_serial_sequence(%s, 'id') AS sequence",
+            [total, table],
         )
-        allocated = [row[0] for row in cursor.fetchall()]
+        last = cursor.fetchone()[0]
+    allocated = range(last - total + 1, last + 1)
     ids = iter(allocated)
     counts = {"commitments": 0, "deliveries": 0}
     commitments_csv = io.StringIO()
