@@ -206,7 +206,8 @@ def _secondary_indexes_built_after(*models):
     in the same transaction. Building an index once over a million rows, and checking a
     foreign key in one join, is several times faster than updating ten indexes and
     queuing a deferred check row by row; the rows read no index meanwhile. The tables
-    are locked (ACCESS EXCLUSIVE) until the load commits."""
+    are locked (ACCESS EXCLUSIVE) until the load commits; an error rolls the drop back
+    with the rest of the load."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -235,9 +236,6 @@ def _secondary_indexes_built_after(*models):
             cursor.execute(f"DROP INDEX {name}")
     yield
     with connection.cursor() as cursor:
-        # The GIN trigram indexes build faster with more memory (PostgreSQL's default
-        # is 64 MB); for this transaction only.
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
         connection.check_constraints()
