@@ -231,7 +231,7 @@ def _secondary_indexes_built_after(*models):
         # A table whose deferred checks are pending cannot be altered: they run now.
         connection.check_constraints()
         for table, name, _definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_quote(name)}")
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
     yield
@@ -240,17 +240,15 @@ def _secondary_indexes_built_after(*models):
             cursor.execute(definition)
         connection.check_constraints()
         for table, name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {_quote(name)} {definition}")
 
 
-def quote(name):
+def _quote(name):
     return connection.ops.quote_name(name)
 
 
 def _next_id(model):
-    """The ids the next rows of `model` will get start above this one (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return None
+    """PostgreSQL: the rows of `model` written from now on get this id or a higher one."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {model._meta.db_table}")
         return cursor.fetchone()[0]
@@ -644,7 +642,7 @@ def _insert_history(model, first_id, *, at):
     DEMO_REASON), in one statement."""
     history = model.history.model
     columns = [history._meta.get_field(f.name).column for f in history.tracked_fields]
-    quoted = ", ".join(quote(name) for name in columns)
+    quoted = ", ".join(_quote(name) for name in columns)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {history._meta.db_table} ({quoted}, history_date, "
