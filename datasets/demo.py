@@ -14,13 +14,19 @@ made to break them, as data written before the rules would: they are what the ad
 "Incohérences" filter and `check_statuses` show.
 """
 
+import bisect
+import contextlib
 import csv
+import dataclasses
 import datetime
+import functools
 import io
+import itertools
 import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
@@ -109,7 +115,13 @@ _DELIVERY_STATUSES = [
     # row, stay those of before it existed.
     (Delivery.Status.RETRACTED, 2),
 ]
-_DRAWS_A_REASON = (Delivery.Status.RETURNED, Delivery.Status.RETRACTED)
+_DELIVERY_STATUS_DRAW = (
+    [status for status, _weight in _DELIVERY_STATUSES],
+    list(itertools.accumulate(weight for _status, weight in _DELIVERY_STATUSES)),
+)
+_DRAWS_A_REASON = frozenset([Delivery.Status.RETURNED, Delivery.Status.RETRACTED])
+_NEVER_REVIEWED = frozenset([Delivery.Status.REPORTED, Delivery.Status.RETRACTED])
+_RETURNED = Delivery.Status.RETURNED
 _RETURN_REASONS = [
     "Merci de joindre le justificatif de dépense.",
     "Le montant ne correspond pas au bilan transmis : pouvez-vous vérifier ?",
@@ -140,18 +152,111 @@ def load_demo(*, seed=2020, scale=1, progress=None):
     if not territories or not measures:
         raise ValueError("Chargez d'abord le forum : python manage.py load_forum")
 
-    existing = Actor.objects.exclude(slug__startswith=DEMO_PREFIX).count()
-    actors = _create_with_history(
-        Actor, _demo_actors(rng, territories, max(ACTORS_IN_ALL - existing, 2) * scale)
-    )
+    now = timezone.now()
+    today = timezone.localdate(now)
+    counts = {"commitments": 0, "deliveries": 0}
+    with _secondary_indexes_built_after(Actor, Commitment, Delivery):
+        existing = Actor.objects.exclude(slug__startswith=DEMO_PREFIX).count()
+        actors = _create_with_history(
+            Actor, _demo_actors(rng, territories, max(ACTORS_IN_ALL - existing, 2) * scale)
+        )
+        counts["actors"] = len(actors)
+        total = COMMITMENTS_PER_SCALE * scale
+        bar = tqdm(total=total, unit=" engagements", disable=None if progress else True)
+        chunks = _demo_chunks(rng, actors, measures, territories, today, total, bar)
+        if connection.vendor == "postgresql":
+            counts |= _copy_demo(chunks, total, now=now)
+        else:
+            for commitments, deliveries in chunks:
+                created = bulk_create_with_history(
+                    [commitment.as_model() for commitment in commitments],
+                    Commitment,
+                    batch_size=CHUNK,
+                    default_change_reason=DEMO_REASON,
+                )
+                rows = [
+                    (commitment.pk, *made_row)
+                    for commitment, made in zip(created, deliveries, strict=True)
+                    for made_row in made
+                ]
+                _create_deliveries(rows, now=now)
+                counts["commitments"] += len(commitments)
+                counts["deliveries"] += len(rows)
+        bar.close()
     forum = Forum.objects.filter(slug=FORUM_SLUG).first()
     if forum and scale == 1:
         forum.participants.add(*actors)
+    _demo_accounts(actors)
+    # Through the domain's methods, report by report: at scale 1 only (as the forum's
+    # participants), where a demo is looked at, not where a benchmark needs volume.
+    counts["campaigns"] = (
+        load_demo_campaigns(seed=seed, usernames=[a[0] for a in DEMO_ACCOUNTS], reason=DEMO_REASON)
+        if scale == 1
+        else 0
+    )
+    figures_changed()  # bulk inserts send no post_save signal
+    _analyze(Actor, Commitment, Delivery)
+    return counts
 
-    today = timezone.localdate()
-    total = COMMITMENTS_PER_SCALE * scale
-    counts = {"actors": len(actors), "commitments": 0, "deliveries": 0}
-    bar = tqdm(total=total, unit=" engagements", disable=None if progress else True)
+
+@contextlib.contextmanager
+def _secondary_indexes_built_after(*models):
+    """PostgreSQL: the indexes of the models' tables and of their history that back no
+    constraint, and their foreign keys, dropped for the block and created again after it,
+    in the same transaction. Building an index once over a million rows, and checking a
+    foreign key in one join, is several times faster than updating ten indexes and
+    queuing a deferred check row by row; the rows read no index meanwhile. The tables
+    are locked (ACCESS EXCLUSIVE) until the load commits; an error rolls the drop back
+    with the rest of the load."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    tables = [model._meta.db_table for model in models]
+    tables += [model.history.model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = ANY(%s::regclass[]) AND NOT EXISTS "
+            "(SELECT FROM pg_constraint WHERE conindid = indexrelid) ORDER BY 1",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+            "ORDER BY 1, 2",
+            [tables],
+        )
+        foreign_keys = cursor.fetchall()
+        # A table whose deferred checks are pending cannot be altered: they run now.
+        connection.check_constraints()
+        for table, name, _definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_quote(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        connection.check_constraints()
+        for table, name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {_quote(name)} {definition}")
+
+
+def _quote(name):
+    return connection.ops.quote_name(name)
+
+
+def _next_id(model):
+    """PostgreSQL: the rows of `model` written from now on get this id or a higher one."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {model._meta.db_table}")
+        return cursor.fetchone()[0]
+
+
+def _demo_chunks(rng, actors, measures, territories, today, total, bar):
+    """The `total` commitments drawn, CHUNK by CHUNK, as (commitments, their deliveries),
+    the first chunk with the LEGACY_INCONSISTENT rows; `bar` counts them."""
     for start in range(0, total, CHUNK):
         size = min(CHUNK, total - start)
         commitments = [
@@ -171,28 +276,8 @@ def load_demo(*, seed=2020, scale=1, progress=None):
             deliveries.append(_settle_status(rng, commitment, made))
         if start == 0:
             _break_rules(commitments, deliveries)
-        _create_with_history(Commitment, commitments)
-        rows = [
-            (commitment.pk, *made_row)
-            for commitment, made in zip(commitments, deliveries, strict=True)
-            for made_row in made
-        ]
-        _insert_deliveries(rows, reported_at=timezone.now())
-        counts["commitments"] += len(commitments)
-        counts["deliveries"] += len(rows)
+        yield commitments, deliveries
         bar.update(size)
-    bar.close()
-    _demo_accounts(actors)
-    # Through the domain's methods, report by report: at scale 1 only (as the forum's
-    # participants), where a demo is looked at, not where a benchmark needs volume.
-    counts["campaigns"] = (
-        load_demo_campaigns(seed=seed, usernames=[a[0] for a in DEMO_ACCOUNTS], reason=DEMO_REASON)
-        if scale == 1
-        else 0
-    )
-    figures_changed()  # bulk inserts send no post_save signal
-    _analyze(Actor, Commitment, Delivery)
-    return counts
 
 
 def _analyze(*models):
@@ -227,15 +312,59 @@ def _demo_actors(rng, territories, count):
     return actors
 
 
-def _weighted(rng, choices):
-    return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+def _weighted(rng, population, cum_weights):
+    """rng.choices(population, cum_weights=cum_weights)[0], the very same draw (one
+    random(), bisected as choices() does), without choices()' checks and list: it is
+    drawn for each of a million deliveries. tests/datasets/test_demo_draws.py holds it
+    to choices()."""
+    total = cum_weights[-1] + 0.0
+    return population[bisect.bisect(cum_weights, rng.random() * total, 0, len(population) - 1)]
+
+
+@dataclasses.dataclass(slots=True)
+class _DemoCommitment:
+    """A commitment as load_demo draws it, before it is written: lighter than a model
+    instance, of which a large demo builds hundreds of thousands."""
+
+    actor: Actor
+    measure: Measure
+    territory: Territory
+    year: int
+    title: str
+    planned_amount: Decimal
+    status: str
+    is_public: bool
+    delivered_amount: Decimal = Decimal(0)
+    closing_note: str = ""
+
+    def as_row(self, pk, now):
+        """Its values in COMMITMENT_COLUMNS' order, as `pk`, created `now`."""
+        return (
+            pk,
+            self.actor.pk,
+            self.measure.pk,
+            self.territory.pk,
+            self.year,
+            self.title,
+            "",
+            self.planned_amount,
+            self.delivered_amount,
+            self.status,
+            self.closing_note,
+            self.is_public,
+            now,
+            now,
+        )
+
+    def as_model(self):
+        return Commitment(**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 
 
 def _demo_commitment(rng, actor, measures, territories):
     measure = rng.choice(measures)
     low, high, step = _PLANNED[Unit(measure.unit)]
     year = rng.choice(YEARS)
-    return Commitment(
+    return _DemoCommitment(
         actor=actor,
         measure=measure,
         territory=actor.territory if rng.random() < 0.8 else rng.choice(territories),
@@ -307,6 +436,7 @@ def _break_rules(commitments, deliveries):
     commitment.delivered_amount += next(d[1] for d in made if d[2] == Delivery.Status.VALIDATED)
 
 
+@functools.cache  # a few hundred days, hundreds of thousands of deliveries
 def _reviewed(date):
     return datetime.datetime.combine(
         date + datetime.timedelta(days=7), datetime.time(10), tzinfo=datetime.UTC
@@ -323,21 +453,20 @@ def _demo_deliveries(rng, commitment, today):
     share = max(share, Decimal(1))
     last_day = min(datetime.date(commitment.year, 12, 31), today)
     first_day = datetime.date(commitment.year, 1, 1)
+    days = (last_day - first_day).days + 1
     made = []
     for _ in range(count):
-        status = _weighted(rng, _DELIVERY_STATUSES)
-        date = first_day + datetime.timedelta(days=rng.randrange((last_day - first_day).days + 1))
-        reviewed_at = _reviewed(date)
+        status = _weighted(rng, *_DELIVERY_STATUS_DRAW)
+        date = first_day + datetime.timedelta(days=rng.randrange(days))
         # Drawn for a retracted one too, though unused: the same draws as before.
         reason = rng.choice(_RETURN_REASONS) if status in _DRAWS_A_REASON else ""
-        never_reviewed = status in (Delivery.Status.REPORTED, Delivery.Status.RETRACTED)
         made.append(
             (
                 date,
                 share,
                 status,
-                None if never_reviewed else reviewed_at,
-                reason if status == Delivery.Status.RETURNED else "",
+                None if status in _NEVER_REVIEWED else _reviewed(date),
+                reason if status == _RETURNED else "",
             )
         )
     return made
@@ -361,56 +490,134 @@ def _reported_at(row, now):
     a week after), or, for one still waiting or retracted, within the last 30 days, so
     that the review queue shows ages. From the row alone: no random draw is added."""
     commitment_id, date, _amount, status = row[:4]
-    if status in (Delivery.Status.REPORTED, Delivery.Status.RETRACTED):
+    if status in _NEVER_REVIEWED:
         hours = (commitment_id * 131 + date.toordinal() * 17) % (30 * 24)
         return now - datetime.timedelta(hours=hours)
-    declared = datetime.datetime.combine(
+    return min(_declared(date), now)
+
+
+@functools.cache
+def _declared(date):
+    return datetime.datetime.combine(
         date + datetime.timedelta(days=2), datetime.time(9), tzinfo=datetime.UTC
     )
-    return min(declared, now)
 
 
-def _insert_deliveries(rows, *, reported_at):
-    """Rows of (commitment id, date, amount, status, reviewed at, return reason); each
-    declared at _reported_at(), its history written at `reported_at` (the load).
+def _copy_demo(chunks, total, *, now):
+    """PostgreSQL: the commitments and deliveries of `chunks` (_demo_chunks), created
+    `now`, and their history; returns {"commitments": n, "deliveries": n}.
 
-    On PostgreSQL through COPY, several times faster than INSERT for the hundreds of
-    thousands of rows of a large demo, then their history in one INSERT … SELECT;
-    elsewhere through simple-history's bulk_create_with_history.
-    """
-    if connection.vendor != "postgresql":
-        bulk_create_with_history(
-            [
-                Delivery(
-                    **dict(
-                        zip(
-                            DELIVERY_COLUMNS,
-                            (*row, DEMO_COMMENT, _reported_at(row, reported_at)),
-                            strict=True,
-                        )
-                    )
-                )
-                for row in rows
-            ],
-            Delivery,
-            batch_size=CHUNK,
-            default_change_reason=DEMO_REASON,
-            default_date=reported_at,
+    The deliveries go through one COPY that reads each chunk as it is drawn: the
+    database writes a chunk while Python draws the next (two processes, two cores).
+    Several times faster than INSERT, for the million rows of a large demo. The
+    commitments, whose ids are taken from their sequence beforehand, follow in a second
+    COPY (no foreign key is checked before the end of the load), then the history of
+    both, each in one INSERT … SELECT."""
+    first_delivery = _next_id(Delivery)
+    table = Commitment._meta.db_table
+    with connection.cursor() as cursor:
+        # `total` ids in a row, taken at once: the table is locked until the load commits
+        # (_secondary_indexes_built_after), no other session takes one meanwhile.
+        cursor.execute(
+            "SELECT setval(sequence, nextval(sequence) + %s - 1) "
+            "FROM pg_get_serial_sequence(%s, 'id') AS sequence",
+            [total, table],
         )
-        return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([*row, DEMO_COMMENT, _reported_at(row, reported_at).isoformat()])
-    buffer.seek(0)
-    table = Delivery._meta.db_table
+        last = cursor.fetchone()[0]
+    allocated = range(last - total + 1, last + 1)
+    ids = iter(allocated)
+    counts = {"commitments": 0, "deliveries": 0}
+    commitments_csv = io.StringIO()
+    commitment_writer = csv.writer(commitments_csv)
+
+    def delivery_csv():
+        for commitments, deliveries in chunks:
+            text = io.StringIO()
+            writer = csv.writer(text)
+            for commitment, made in zip(commitments, deliveries, strict=True):
+                pk = next(ids)
+                commitment_writer.writerow(commitment.as_row(pk, now))
+                for row in made:
+                    row = (pk, *row)
+                    writer.writerow((*row, DEMO_COMMENT, _reported_at(row, now).isoformat()))
+                counts["deliveries"] += len(made)
+            counts["commitments"] += len(commitments)
+            yield text.getvalue()
+
+    _copy(Delivery, DELIVERY_COLUMNS, delivery_csv(), not_null=["return_reason", "comment"])
+    _copy(
+        Commitment,
+        COMMITMENT_COLUMNS,
+        [commitments_csv.getvalue()],
+        not_null=["description", "closing_note"],
+    )
+    if allocated:
+        _insert_history(Commitment, allocated[0], at=now)
+    _insert_history(Delivery, first_delivery, at=now)
+    return counts
+
+
+class _Stream:
+    """What COPY … FROM STDIN reads: `texts`, one after the other, each when asked."""
+
+    def __init__(self, texts):
+        self._texts = (text for text in texts if text)  # an empty text ends the COPY
+
+    def read(self, size=-1):
+        return next(self._texts, "")
+
+
+def _copy(model, columns, texts, *, not_null):
+    """PostgreSQL: the CSV `texts` written into the table of `model` through COPY. An
+    empty field is NULL but in the `not_null` columns, where it is an empty text."""
     with connection.cursor() as cursor:
         cursor.copy_expert(
-            f"COPY {table} ({', '.join(DELIVERY_COLUMNS)}) FROM STDIN "
-            "WITH (FORMAT csv, FORCE_NOT_NULL (return_reason, comment))",
-            buffer,
+            f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN "
+            f"WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(not_null)}))",
+            _Stream(texts),
         )
-    _insert_history(Delivery, "commitment_id", {row[0] for row in rows}, at=reported_at)
+
+
+# The columns that _DemoCommitment.as_row() gives, in order.
+COMMITMENT_COLUMNS = [
+    "id",
+    "actor_id",
+    "measure_id",
+    "territory_id",
+    "year",
+    "title",
+    "description",
+    "planned_amount",
+    "delivered_amount",
+    "status",
+    "closing_note",
+    "is_public",
+    "created_at",
+    "updated_at",
+]
+
+
+def _create_deliveries(rows, *, now):
+    """Elsewhere than on PostgreSQL: rows of (commitment id, date, amount, status, reviewed
+    at, return reason), each declared at _reported_at(), with their history at `now`."""
+    bulk_create_with_history(
+        [
+            Delivery(
+                **dict(
+                    zip(
+                        DELIVERY_COLUMNS,
+                        (*row, DEMO_COMMENT, _reported_at(row, now)),
+                        strict=True,
+                    )
+                )
+            )
+            for row in rows
+        ],
+        Delivery,
+        batch_size=CHUNK,
+        default_change_reason=DEMO_REASON,
+        default_date=now,
+    )
 
 
 def _create_with_history(model, objs):
@@ -424,23 +631,25 @@ def _create_with_history(model, objs):
             objs, model, batch_size=CHUNK, default_change_reason=DEMO_REASON
         )
     created = model.objects.bulk_create(objs, batch_size=CHUNK)
-    _insert_history(model, "id", [obj.pk for obj in created], at=timezone.now())
+    if created:
+        _insert_history(model, min(obj.pk for obj in created), at=timezone.now())
     return created
 
 
-def _insert_history(model, column, values, *, at):
-    """PostgreSQL: the history entry of each row of `model` whose `column` is in `values`,
-    as simple-history's bulk_history_create writes it, in one statement."""
+def _insert_history(model, first_id, *, at):
+    """PostgreSQL: the history entry of each row of `model` from id `first_id` on, as
+    simple-history's bulk_history_create writes it (created at `at`, by no one,
+    DEMO_REASON), in one statement."""
     history = model.history.model
     columns = [history._meta.get_field(f.name).column for f in history.tracked_fields]
-    quoted = ", ".join(connection.ops.quote_name(name) for name in columns)
+    quoted = ", ".join(_quote(name) for name in columns)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {history._meta.db_table} ({quoted}, history_date, "
             "history_change_reason, history_type, history_user_id) "
             f"SELECT {quoted}, %s, %s, '+', NULL FROM {model._meta.db_table} "
-            f"WHERE {connection.ops.quote_name(column)} = ANY(%s)",
-            [at, DEMO_REASON, sorted(values)],
+            "WHERE id >= %s ORDER BY id",
+            [at, DEMO_REASON, first_id],
         )
 
 
@@ -448,6 +657,9 @@ def _demo_accounts(actors):
     User = get_user_model()
     setup_roles()  # the demo's agent and manager need their groups, whatever ran before
     groups = {g.name: g for g in Group.objects.filter(name__in=[AGENTS, MANAGERS])}
+    # One hash for the five accounts, which share their (published) password: each
+    # hashing takes a quarter of a second, on purpose.
+    password = make_password(DEMO_PASSWORD)
     for username, first_name, last_name, role in DEMO_ACCOUNTS:
         user = User(
             username=username,
@@ -456,7 +668,7 @@ def _demo_accounts(actors):
             email=f"{username}@exemple.invalid",
             is_staff=role is not None,
         )
-        user.set_password(DEMO_PASSWORD)
+        user.password = password
         user.save()
         if role is not None:
             user.groups.add(groups[role])

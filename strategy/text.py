@@ -47,6 +47,7 @@ import functools
 import re
 import unicodedata
 
+from django.contrib.postgres.operations import TrigramExtension
 from django.db.models import CharField, F, Func, GeneratedField, TextField
 from django.db.models.lookups import Contains
 
@@ -229,6 +230,17 @@ class FoldContains(Contains):
             return connection.operators["contains"] % rhs
         pattern = connection.pattern_ops["contains"].format(connection.pattern_esc)
         return pattern.format(rhs)
+
+
+class SharedTrigramExtension(TrigramExtension):
+    """For a migration: creates pg_trgm when missing (as TrigramExtension does, on
+    PostgreSQL only) and leaves it in place when the migration is reversed. Several apps'
+    trigram indexes need the extension (actors, commitments), so reversing one app's
+    migration must not drop it under the others' indexes; the reverse drops the app's
+    own indexes only (column_trigram_indexes())."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        pass
 
 
 def column_trigram_indexes(*indexes):

@@ -1,10 +1,9 @@
 """Trigram indexes on the folded text that the commitment and delivery lists search
 (strategy.text.trigram_indexes); PostgreSQL only."""
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-from strategy.text import trigram_indexes
+from strategy.text import SharedTrigramExtension, trigram_indexes
 
 
 class Migration(migrations.Migration):
@@ -14,8 +13,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # CreateExtension does nothing on a database other than PostgreSQL.
-        TrigramExtension(),
+        # Does nothing on a database other than PostgreSQL; kept when reversed, for
+        # the other apps' trigram indexes.
+        SharedTrigramExtension(),
         migrations.RunPython(
             *trigram_indexes(
                 ("commitment_title_trgm_idx", "commitments_commitment", "title"),
