@@ -56,6 +56,11 @@ class _Cell(Expression):
     def set_source_expressions(self, expressions):
         (self.expression,) = expressions
 
+    def get_group_by_cols(self):
+        # In a grouped query (synthese) group by what the cell is written from, not by
+        # the written cell: a cell is a function of its value, computed once per group.
+        return self.expression.get_group_by_cols()
+
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.expression)
         template = self.template(self.dialect)

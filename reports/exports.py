@@ -1,6 +1,6 @@
 """Reports: one exporter per report, a column spec and a row generator (after pretix's
 exporters). export_writers.py turns the rows into CSV or XLSX; on PostgreSQL,
-export_sql.py has the database write the CSV lines of the larger reports."""
+export_sql.py has the database write the CSV lines of every report."""
 
 import copy
 import dataclasses
@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from actors.models import Actor
 from actors.scopes import EVERYTHING, StaffScope, territory_filter
-from commitments.models import Commitment, Delivery, delivery_rate
+from commitments.models import Commitment, Delivery, as_amount, delivery_rate
 from reports.export_sql import (
     DateCell,
     Line,
@@ -557,9 +557,9 @@ class SummaryExporter(Exporter):
                 "seulement », ses totaux sont ceux du tableau de bord pour les mêmes filtres."
             ),
             columns=[
-                Column("enjeu", "issue", meaning=ISSUE),
-                Column("mesure", "measure", meaning=MEASURE),
-                Column("territoire", "territory", meaning=TERRITORY),
+                Column("enjeu", "issue_name", meaning=ISSUE),
+                Column("mesure", "measure_name", meaning=MEASURE),
+                Column("territoire", "territory_name", meaning=TERRITORY),
                 Column(
                     "echelon",
                     "area",
@@ -591,7 +591,12 @@ class SummaryExporter(Exporter):
                     meaning="Total des réalisations validées, dans l'unité de la ligne.",
                     unit="unit",
                 ),
-                Column("taux_realisation", "rate", RATE, meaning=RATE_MEANING),
+                Column(
+                    "taux_realisation",
+                    Rate("planned", "delivered"),
+                    RATE,
+                    meaning=RATE_MEANING,
+                ),
             ],
         )
 
@@ -604,48 +609,81 @@ class SummaryExporter(Exporter):
 
     GROUPS = ("issue", "measure", "territory", "year", "public")
 
-    def _totals(self, queryset):
-        return queryset.totals(*self.GROUPS)
-
     def values(self, queryset):
+        # The rows as the database sums them, before their names and order: what count()
+        # counts and the benchmark copies.
         return queryset.grouped_totals(*self.GROUPS)
 
-    def records(self, queryset):
-        totals = self._totals(queryset)
-        issues = {issue.pk: issue for issue in Issue.objects.all()}
-        measures = {measure.pk: measure for measure in Measure.objects.all()}
+    sql_lines = True
+
+    def ordered(self, queryset):
+        """The grouped totals with the names the columns show, in the order of the issue
+        pages: issues then measures by position, territories by name (as Python sorts
+        text; the same name twice: by id, last), the year, public before not, the units
+        in their order. Names, ranks and `area` are CASEs over the grouping's ids built
+        from the measures and territories read now (small tables: two queries), so the
+        database groups by ids alone and sorts the grouped rows, not the commitments."""
+        measures = list(Measure.objects.select_related("issue"))
+        measures.sort(key=lambda m: (m.issue.position, m.issue.pk, m.position, m.pk))
         tree = list(Territory.objects.all())
-        territories = {territory.pk: territory.name for territory in tree}
-        scope = whole_scope(tree)
-        areas = areas_under(scope, tree)
-        units = [unit for unit, _label in UNITS]
-
-        def area(territory_id):
-            # The département the row counts in, as the issue pages' breakdown says it.
-            if territory_id not in areas:
-                return ""  # outside the region
-            found = areas[territory_id]
-            return found.name if found else str(scope.own_level_label)
-
-        def order(row):
-            # The issues and measures in their order everywhere: their position.
-            issue, measure = issues[row["issue_id"]], measures[row["measure_id"]]
-            return (
-                (issue.position, issue.pk),
-                (measure.position, measure.pk),
-                territories[row["territory_id"]],
-                row["year"],
-                not row["is_public"],
-                units.index(row["unit"]),
+        by_name = {name: rank for rank, name in enumerate(sorted({t.name for t in tree}))}
+        return (
+            self.values(queryset)
+            # alias(), not annotate(): a later aggregate annotation (the line the database
+            # writes) would otherwise have Django group by each CASE, row by row.
+            .alias(
+                issue_name=_Mapping("issue_id", {m.issue.pk: m.issue.name for m in measures}),
+                measure_name=_Mapping("measure_id", {m.pk: m.name for m in measures}),
+                territory_name=_Mapping("territory_id", {t.pk: t.name for t in tree}),
+                area=_area(tree),
             )
+            .order_by(
+                _Mapping("measure_id", {m.pk: rank for rank, m in enumerate(measures)}),
+                _Mapping("territory_id", {t.pk: by_name[t.name] for t in tree}),
+                "year",
+                F("is_public").desc(),
+                _Mapping("unit", {code: rank for rank, (code, _label) in enumerate(UNITS)}),
+                "territory_id",
+            )
+        )
 
-        for row in sorted(totals, key=order):
+    NAMES = ("issue_name", "measure_name", "territory_name", "area")
+
+    def records(self, queryset):
+        # The aliases, selected.
+        rows = self.ordered(queryset).annotate(**{name: F(name) for name in self.NAMES})
+        for row in rows.iterator(chunk_size=CHUNK):
+            # SQLite sums floats: back to cents, as PostgreSQL gives them.
             yield row | {
-                "issue": issues[row["issue_id"]].name,
-                "measure": measures[row["measure_id"]].name,
-                "territory": territories[row["territory_id"]],
-                "area": area(row["territory_id"]),
+                "planned": as_amount(row["planned"]),
+                "delivered": as_amount(row["delivered"]),
             }
+
+
+class _Mapping(Case):
+    """`mapping[key]` in SQL (`default` for a key it misses), a CASE over a grouped key's
+    values, e.g. the ids of a small table read at query time. Grouped by the key alone:
+    in a grouped query the database computes it once per group, after grouping."""
+
+    def __init__(self, key, mapping, default=None):
+        kinds = {type(value) for value in mapping.values()}
+        output = IntegerField() if kinds == {int} else TextField()
+        cases = [When(**{key: code}, then=Value(value)) for code, value in mapping.items()]
+        super().__init__(*cases, default=Value(default), output_field=output)
+
+    def get_group_by_cols(self):
+        return [col for case in self.cases for col in case.condition.get_group_by_cols()]
+
+
+def _area(tree):
+    """The `echelon` of a commitment's territory, as the issue pages' breakdown says it:
+    the département it counts in, the region's own level, or nothing outside the region."""
+    scope = whole_scope(tree)
+    areas = {
+        pk: area.name if area is not None else str(scope.own_level_label)
+        for pk, area in areas_under(scope, tree).items()
+    }
+    return _Mapping("territory_id", areas, default="")
 
 
 class CompletenessExporter(Exporter):
