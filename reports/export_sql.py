@@ -179,8 +179,9 @@ class Line(Expression):
 
 def copy_lines(queryset, header, progress=None):
     """Runs the COPY now, so that a database that fails does so in the view, before any
-    byte is sent (the 503 page rather than a cut download); then returns the text
-    chunks: `header`, then the queryset's `line` values, about a megabyte at a time.
+    byte is sent (the 503 page rather than a cut download); then returns the chunks as
+    UTF-8 bytes, what a download sends as it is: `header` (text), then the queryset's
+    `line` values, about a megabyte at a time, never decoded.
     progress: a callable given the number of lines sent so far, with each chunk."""
     lines = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _chunks, or below
     try:
@@ -189,7 +190,7 @@ def copy_lines(queryset, header, progress=None):
         lines.close()
         raise
     lines.seek(0)
-    return _chunks(lines, header, progress)
+    return _chunks(lines, header.encode("utf-8"), progress)
 
 
 def _chunks(lines, header, progress=None):
@@ -198,13 +199,15 @@ def _chunks(lines, header, progress=None):
         rest, written = b"", 0
         while block := lines.read(BLOCK):
             # COPY ends each row with LF and escapes any LF inside it: cut after the last.
+            # The connection's encoding is UTF-8 (Django sets it), in which an LF is never
+            # part of another character: each chunk is whole characters.
             block = rest + block
             cut = block.rfind(b"\n") + 1
             block, rest = block[:cut], block[cut:]
             if progress is not None:
                 written += block.count(b"\n")
                 progress(written)
-            yield _unescape(block.replace(b"\n", b"\r\n")).decode("utf-8")
+            yield _unescape(block.replace(b"\n", b"\r\n"))
     if progress is not None and not written:
         progress(0)
     if rest:

@@ -282,10 +282,27 @@ class Exporter:
     # True where ordered() gives the rows and every column has an SQL cell.
     sql_lines = False
 
+    def csv_bytes(self, queryset, dialect="excel", progress=None):
+        """The report as CSV in UTF-8 byte chunks, what a download sends and a build
+        stores: written by PostgreSQL where it can (its bytes as they come, never
+        decoded), or by export_writers.csv_chunks, encoded; the same bytes either way.
+        progress: a callable given the number of rows written so far, at least every
+        1 000 rows."""
+        lines = self._database_lines(queryset, dialect, progress)
+        if lines is not None:
+            return lines
+        return (chunk.encode("utf-8") for chunk in self._python_lines(queryset, dialect, progress))
+
     def csv_chunks(self, queryset, dialect="excel", progress=None):
-        """The report as CSV text chunks: written by PostgreSQL where it can, or by
-        export_writers.csv_chunks; the same text either way. progress: a callable
-        given the number of rows written so far, at least every 1 000 rows."""
+        """The report as CSV text chunks (csv_bytes(), as text)."""
+        lines = self._database_lines(queryset, dialect, progress)
+        if lines is not None:
+            return (chunk.decode("utf-8") for chunk in lines)
+        return self._python_lines(queryset, dialect, progress)
+
+    def _database_lines(self, queryset, dialect, progress):
+        """export_sql.copy_lines' byte chunks, the COPY already run; None where only
+        Python writes this report's lines (SQLite)."""
         if dialect not in DIALECTS:
             raise ValueError(dialect)
         if self.sql_lines and connection.vendor == "postgresql":
@@ -293,6 +310,9 @@ class Exporter:
             if all(cell is not None for cell in cells):
                 lines = self.ordered(queryset).annotate(line=Line(cells, dialect))
                 return copy_lines(lines, csv_header(self.headers, dialect), progress)
+        return None
+
+    def _python_lines(self, queryset, dialect, progress):
         return csv_chunks(
             self.headers, self.rows(queryset), dialect, kinds=self.kinds, progress=progress
         )

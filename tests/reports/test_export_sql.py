@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from actors.scopes import EVERYTHING
 from commitments.models import Commitment, Delivery
+from reports import export_sql
 from reports.export_writers import DIALECTS, csv_chunks
 from reports.exports import EXPORTERS, PUBLIC, UNITS, Rate, ReportFilters
 from strategy.models import Issue, Measure, Territory, areas_under, whole_scope
@@ -447,3 +448,22 @@ def test_the_synthese_of_nothing_is_its_header(awkward_summary):
     queryset = SUMMARY.queryset(ReportFilters(year=1999))
     assert database_csv(queryset, "csv", SUMMARY) == python_csv(queryset, "csv", SUMMARY)
     assert database_csv(queryset, "csv", SUMMARY).count("\n") == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("exporter", EXPORTERS.values(), ids=lambda e: e.name)
+def test_a_download_sends_the_texts_bytes_as_they_come(
+    awkward_deliveries, awkward_summary, exporter, monkeypatch
+):
+    """csv_bytes() (downloads, builds, open data) is csv_chunks() encoded; on PostgreSQL
+    it is COPY's bytes never decoded, each chunk whole characters even where a block
+    read from COPY's file ends inside one."""
+    monkeypatch.setattr(export_sql, "BLOCK", 5)
+    queryset = exporter.queryset(ReportFilters())
+    for dialect in DIALECTS:
+        chunks = list(exporter.csv_bytes(queryset, dialect))
+        assert {type(chunk) for chunk in chunks} == {bytes}
+        assert [chunk.decode("utf-8") for chunk in chunks] == list(
+            exporter.csv_chunks(queryset, dialect)
+        )
+        assert b"".join(chunks) == python_csv(queryset, dialect, exporter).encode("utf-8")
