@@ -16,6 +16,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Expression,
     F,
     IntegerField,
     OuterRef,
@@ -643,9 +644,9 @@ class SummaryExporter(Exporter):
         in their order. Names, ranks and `area` are CASEs over the grouping's ids built
         from the measures and territories read now (small tables: two queries), so the
         database groups by ids alone and sorts the grouped rows, not the commitments."""
-        measures = list(Measure.objects.select_related("issue"))
+        measures = list(Measure.objects.select_related("issue").order_by("pk"))
         measures.sort(key=lambda m: (m.issue.position, m.issue.pk, m.position, m.pk))
-        tree = list(Territory.objects.all())
+        tree = list(Territory.objects.order_by("pk"))
         by_name = {name: rank for rank, name in enumerate(sorted({t.name for t in tree}))}
         return (
             self.values(queryset)
@@ -680,19 +681,34 @@ class SummaryExporter(Exporter):
             }
 
 
-class _Mapping(Case):
-    """`mapping[key]` in SQL (`default` for a key it misses), a CASE over a grouped key's
-    values, e.g. the ids of a small table read at query time. Grouped by the key alone:
-    in a grouped query the database computes it once per group, after grouping."""
+class _Mapping(Expression):
+    """`mapping[key]` in SQL (`default` for a key it misses): `CASE key WHEN … THEN …`
+    over a grouped key's values, e.g. the ids of a small table read at query time.
+    Grouped by the key alone: in a grouped query the database computes it once per
+    group, after grouping. (Written as a simple CASE rather than Case(When(…)): no
+    lookup to resolve per value, and the key written once.)"""
 
     def __init__(self, key, mapping, default=None):
         kinds = {type(value) for value in mapping.values()}
-        output = IntegerField() if kinds == {int} else TextField()
-        cases = [When(**{key: code}, then=Value(value)) for code, value in mapping.items()]
-        super().__init__(*cases, default=Value(default), output_field=output)
+        super().__init__(output_field=IntegerField() if kinds == {int} else TextField())
+        self.key, self.mapping, self.default = F(key), dict(mapping), default
+
+    def get_source_expressions(self):
+        return [self.key]
+
+    def set_source_expressions(self, expressions):
+        (self.key,) = expressions
 
     def get_group_by_cols(self):
-        return [col for case in self.cases for col in case.condition.get_group_by_cols()]
+        return self.key.get_group_by_cols()
+
+    def as_sql(self, compiler, connection):
+        if not self.mapping:
+            return "%s", [self.default]
+        sql, params = compiler.compile(self.key)
+        cases = " ".join("WHEN %s THEN %s" for _ in self.mapping)
+        params = [*params, *(item for pair in self.mapping.items() for item in pair)]
+        return f"CASE {sql} {cases} ELSE %s END", [*params, self.default]
 
 
 def _area(tree):
