@@ -383,6 +383,11 @@ class Exporter:
     def count(self, filters: ReportFilters) -> int:
         return self.queryset(filters).count()
 
+    def rows_at_most(self, filters: ReportFilters) -> int | None:
+        """A bound on count() cheaper to get than it, or None: a download that stays
+        under the background threshold with it needs no exact count (views.download)."""
+        return None
+
     def values(self, queryset) -> QuerySet:
         """The values records() reads, in order, before any Python touches them (the
         benchmark copies them with COPY to compare)."""
@@ -627,6 +632,11 @@ class SummaryExporter(Exporter):
     def count(self, filters):
         # COUNT(*) over the grouped rows: the database groups, nothing comes back to Python.
         return self.values(self.queryset(filters)).count()
+
+    def rows_at_most(self, filters):
+        # Each row groups one counted commitment at least: counting those needs no
+        # grouping, which count() does in full before the download's COPY does it again.
+        return self.queryset(filters).counted().count()
 
     GROUPS = ("issue", "measure", "territory", "year", "public")
 
