@@ -68,7 +68,10 @@ def missed_reason(exporter, kind):
             "lire les lignes en Python coûte déjà près de la moitié du temps de COPY"
         )
     if exporter.sql_lines:
-        return "lignes écrites par PostgreSQL : le reste est le transport et le décodage"
+        return (
+            "lignes écrites par PostgreSQL, qui met en forme chaque cellule (plus long que "
+            "COPY des seules valeurs) ; s'y ajoute le coût fixe de la requête"
+        )
     return "lignes écrites en Python (reports/export_writers.py), pas par PostgreSQL"
 
 
