@@ -300,13 +300,13 @@ def _with_rate(row):
     """A grouped_totals() row with its amounts rounded and its rate."""
     return {
         **row,
-        "planned": _as_amount(row["planned"]),
-        "delivered": _as_amount(row["delivered"]),
+        "planned": as_amount(row["planned"]),
+        "delivered": as_amount(row["delivered"]),
         "rate": delivery_rate(row["planned"], row["delivered"]),
     }
 
 
-def _as_amount(value):
+def as_amount(value):
     # SQLite hands sums back as floats turned Decimal; bring them back to cents.
     return Decimal(value).quantize(Decimal("0.01"))
 
@@ -660,7 +660,7 @@ class Commitment(models.Model):
         total = self.deliveries.filter(status=Delivery.Status.VALIDATED).aggregate(
             total=Sum("amount", default=Decimal(0))
         )["total"]
-        total = _as_amount(total)
+        total = as_amount(total)
         status = self.status_after_delivered(total)
         changed = total != self.delivered_amount or status != self.status
         if changed:
@@ -735,7 +735,7 @@ class DeliveryQuerySet(models.QuerySet):
         cumulative = Decimal(0)
         months = []
         for row in rows:
-            amount = _as_amount(row["amount"])
+            amount = as_amount(row["amount"])
             cumulative += amount
             months.append({"month": row["month"], "amount": amount, "cumulative": cumulative})
         return months
@@ -780,8 +780,8 @@ class DeliveryQuerySet(models.QuerySet):
             {
                 "unit": row["unit"],
                 "count": row["count"],
-                "amount": _as_amount(row["total"]),
-                "validated": _as_amount(row["validated_total"]),
+                "amount": as_amount(row["total"]),
+                "validated": as_amount(row["validated_total"]),
             }
             for row in rows.order_by("unit")
         ]
@@ -978,7 +978,7 @@ class Delivery(models.Model):
                 .exclude(pk=self.pk)
                 .aggregate(total=Sum("amount", default=Decimal(0)))["total"]
             )
-            total = _as_amount(others) + self.amount
+            total = as_amount(others) + self.amount
             if total > planned * OVER_PLANNED_TO_CONFIRM:
                 unit = commitment.measure.unit
                 points["amount"] = _(

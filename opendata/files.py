@@ -79,12 +79,12 @@ def _write(name, extension, path):
                     shutil.copyfileobj(workbook, output)
             else:
                 chunks = (
-                    exporter.csv_chunks(queryset, "csv")
+                    exporter.csv_bytes(queryset, "csv")
                     if extension == "csv"
-                    else exporter.json_chunks(queryset)
+                    else (chunk.encode("utf-8") for chunk in exporter.json_chunks(queryset))
                 )
                 for chunk in chunks:
-                    output.write(chunk.encode("utf-8"))
+                    output.write(chunk)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

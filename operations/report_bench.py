@@ -70,7 +70,10 @@ def missed_reason(exporter, kind):
             )
         return "cellules écrites en Python (reports/xlsx_stream.py, un modèle par colonne)"
     if exporter.sql_lines:
-        return "lignes écrites par PostgreSQL : le reste est le transport et le décodage"
+        return (
+            "lignes écrites par PostgreSQL, qui met en forme chaque cellule (plus long que "
+            "COPY des seules valeurs) ; s'y ajoute le coût fixe de la requête"
+        )
     return "lignes écrites en Python (reports/export_writers.py), pas par PostgreSQL"
 
 

@@ -281,8 +281,8 @@ def _write(build):
         with exporter.xlsx(queryset, filters, progress=counter) as workbook:
             return storage().save(name, File(workbook, name=build.download_name)), counter.written
     with tempfile.TemporaryFile() as output:
-        for chunk in exporter.csv_chunks(queryset, build.dialect, progress=counter):
-            output.write(chunk.encode("utf-8"))
+        for chunk in exporter.csv_bytes(queryset, build.dialect, progress=counter):
+            output.write(chunk)
         output.seek(0)
         stored_name = storage().save(name, File(output, name=build.download_name))
     return stored_name, counter.written

@@ -60,6 +60,11 @@ class _Cell(Expression):
     def set_source_expressions(self, expressions):
         (self.expression,) = expressions
 
+    def get_group_by_cols(self):
+        # In a grouped query (synthese) group by what the cell is written from, not by
+        # the written cell: a cell is a function of its value, computed once per group.
+        return self.expression.get_group_by_cols()
+
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.expression)
         template = self.template(self.dialect)
@@ -105,13 +110,14 @@ class NumberCell(_Cell):
         sql, params = compiler.compile(self.expression)
         value = f"({sql})"
         if self.dialect == "excel" and not isinstance(self.expression.output_field, IntegerField):
-            number = f"({value})::numeric"
-            written = (
-                f"CASE WHEN {number} = trunc({number}) THEN trunc({number})::text "
-                f"ELSE replace(round({number}, 2)::text, '.', ',') END"
+            number = "(({x})::numeric)"
+            template = (
+                f"COALESCE(CASE WHEN {number} = trunc({number}) THEN trunc({number})::text "
+                f"ELSE replace(round({number}, 2)::text, '.', ',') END, '')"
             )
-            return f"COALESCE({written}, '')", list(params) * 5
-        return f"COALESCE(({value})::text, '')", list(params)
+        else:
+            template = "COALESCE(({x})::text, '')"
+        return template.replace("{x}", value), list(params) * template.count("{x}")
 
 
 class RateCell(_Cell):
@@ -191,8 +197,9 @@ class Line(Expression):
 
 def copy_lines(queryset, header, progress=None):
     """Runs the COPY now, so that a database that fails does so in the view, before any
-    byte is sent (the 503 page rather than a cut download); then returns the text
-    chunks: `header`, then the queryset's `line` values, about a megabyte at a time.
+    byte is sent (the 503 page rather than a cut download); then returns the chunks as
+    UTF-8 bytes, what a download sends as it is: `header` (text), then the queryset's
+    `line` values, about a megabyte at a time, never decoded.
     progress: a callable given the number of lines sent so far, with each chunk."""
     lines = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _chunks, or below
     try:
@@ -201,7 +208,7 @@ def copy_lines(queryset, header, progress=None):
         lines.close()
         raise
     lines.seek(0)
-    return _chunks(lines, header, progress)
+    return _chunks(lines, header.encode("utf-8"), progress)
 
 
 def _chunks(lines, header, progress=None):
@@ -210,13 +217,15 @@ def _chunks(lines, header, progress=None):
         rest, written = b"", 0
         while block := lines.read(BLOCK):
             # COPY ends each row with LF and escapes any LF inside it: cut after the last.
+            # The connection's encoding is UTF-8 (Django sets it), in which an LF is never
+            # part of another character: each chunk is whole characters.
             block = rest + block
             cut = block.rfind(b"\n") + 1
             block, rest = block[:cut], block[cut:]
             if progress is not None:
                 written += block.count(b"\n")
                 progress(written)
-            yield _unescape(block.replace(b"\n", b"\r\n")).decode("utf-8")
+            yield _unescape(block.replace(b"\n", b"\r\n"))
     if progress is not None and not written:
         progress(0)
     if rest:

@@ -1,6 +1,6 @@
 """Reports: one exporter per report, a column spec and a row generator (after pretix's
 exporters). export_writers.py turns the rows into CSV or XLSX; on PostgreSQL,
-export_sql.py has the database write the CSV lines of the larger reports."""
+export_sql.py has the database write the CSV lines of every report."""
 
 import copy
 import dataclasses
@@ -16,6 +16,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Expression,
     F,
     IntegerField,
     OuterRef,
@@ -30,7 +31,7 @@ from django.utils import timezone
 
 from actors.models import Actor
 from actors.scopes import EVERYTHING, StaffScope, territory_filter
-from commitments.models import Commitment, Delivery, delivery_rate
+from commitments.models import Commitment, Delivery, as_amount, delivery_rate
 from reports import xlsx_sql, xlsx_stream
 from reports.export_sql import (
     DateCell,
@@ -315,10 +316,33 @@ class Exporter:
     # True where ordered() gives the rows and every column has an SQL cell.
     sql_lines = False
 
+    # True where the database also writes the XLSX rows (reports/xlsx_sql.py): every
+    # report whose CSV lines it writes, but for grouped rows (below).
+    @property
+    def sql_xlsx(self):
+        return self.sql_lines
+
+    def csv_bytes(self, queryset, dialect="excel", progress=None):
+        """The report as CSV in UTF-8 byte chunks, what a download sends and a build
+        stores: written by PostgreSQL where it can (its bytes as they come, never
+        decoded), or by export_writers.csv_chunks, encoded; the same bytes either way.
+        progress: a callable given the number of rows written so far, at least every
+        1 000 rows."""
+        lines = self._database_lines(queryset, dialect, progress)
+        if lines is not None:
+            return lines
+        return (chunk.encode("utf-8") for chunk in self._python_lines(queryset, dialect, progress))
+
     def csv_chunks(self, queryset, dialect="excel", progress=None):
-        """The report as CSV text chunks: written by PostgreSQL where it can, or by
-        export_writers.csv_chunks; the same text either way. progress: a callable
-        given the number of rows written so far, at least every 1 000 rows."""
+        """The report as CSV text chunks (csv_bytes(), as text)."""
+        lines = self._database_lines(queryset, dialect, progress)
+        if lines is not None:
+            return (chunk.decode("utf-8") for chunk in lines)
+        return self._python_lines(queryset, dialect, progress)
+
+    def _database_lines(self, queryset, dialect, progress):
+        """export_sql.copy_lines' byte chunks, the COPY already run; None where only
+        Python writes this report's lines (SQLite)."""
         if dialect not in DIALECTS:
             raise ValueError(dialect)
         if self.sql_lines and connection.vendor == "postgresql":
@@ -326,6 +350,9 @@ class Exporter:
             if all(cell is not None for cell in cells):
                 lines = self.ordered(queryset).annotate(line=Line(cells, dialect))
                 return copy_lines(lines, csv_header(self.headers, dialect), progress)
+        return None
+
+    def _python_lines(self, queryset, dialect, progress):
         return csv_chunks(
             self.headers, self.rows(queryset), dialect, kinds=self.kinds, progress=progress
         )
@@ -373,7 +400,7 @@ class Exporter:
     def _xlsx_rows_by_the_database(self, queryset):
         """On PostgreSQL, the rows' XML written by the database (xlsx_sql), the COPY run
         now; None where Python writes them."""
-        if not (self.sql_lines and connection.vendor == "postgresql"):
+        if not (self.sql_xlsx and connection.vendor == "postgresql"):
             return None
         letters = xlsx_stream.column_letters(len(self.columns))
         cells = [
@@ -414,6 +441,11 @@ class Exporter:
 
     def count(self, filters: ReportFilters) -> int:
         return self.queryset(filters).count()
+
+    def rows_at_most(self, filters: ReportFilters) -> int | None:
+        """A bound on count() cheaper to get than it, or None: a download that stays
+        under the background threshold with it needs no exact count (views.download)."""
+        return None
 
     def values(self, queryset) -> QuerySet:
         """The values records() reads, in order, before any Python touches them (the
@@ -610,9 +642,9 @@ class SummaryExporter(Exporter):
                 "seulement », ses totaux sont ceux du tableau de bord pour les mêmes filtres."
             ),
             columns=[
-                Column("enjeu", "issue", meaning=ISSUE),
-                Column("mesure", "measure", meaning=MEASURE),
-                Column("territoire", "territory", meaning=TERRITORY),
+                Column("enjeu", "issue_name", meaning=ISSUE),
+                Column("mesure", "measure_name", meaning=MEASURE),
+                Column("territoire", "territory_name", meaning=TERRITORY),
                 Column(
                     "echelon",
                     "area",
@@ -644,7 +676,12 @@ class SummaryExporter(Exporter):
                     meaning="Total des réalisations validées, dans l'unité de la ligne.",
                     unit="unit",
                 ),
-                Column("taux_realisation", "rate", RATE, meaning=RATE_MEANING),
+                Column(
+                    "taux_realisation",
+                    Rate("planned", "delivered"),
+                    RATE,
+                    meaning=RATE_MEANING,
+                ),
             ],
         )
 
@@ -655,50 +692,106 @@ class SummaryExporter(Exporter):
         # COUNT(*) over the grouped rows: the database groups, nothing comes back to Python.
         return self.values(self.queryset(filters)).count()
 
+    def rows_at_most(self, filters):
+        # Each row groups one counted commitment at least: counting those needs no
+        # grouping, which count() does in full before the download's COPY does it again.
+        return self.queryset(filters).counted().count()
+
     GROUPS = ("issue", "measure", "territory", "year", "public")
 
-    def _totals(self, queryset):
-        return queryset.totals(*self.GROUPS)
-
     def values(self, queryset):
+        # The rows as the database sums them, before their names and order: what count()
+        # counts and the benchmark copies.
         return queryset.grouped_totals(*self.GROUPS)
 
-    def records(self, queryset):
-        totals = self._totals(queryset)
-        issues = {issue.pk: issue for issue in Issue.objects.all()}
-        measures = {measure.pk: measure for measure in Measure.objects.all()}
-        tree = list(Territory.objects.all())
-        territories = {territory.pk: territory.name for territory in tree}
-        scope = whole_scope(tree)
-        areas = areas_under(scope, tree)
-        units = [unit for unit, _label in UNITS]
+    sql_lines = True
+    # Grouped rows (a few thousand at most): Python writes their XLSX; the rows' numbers
+    # (a window function) cannot go through the GROUP BY.
+    sql_xlsx = False
 
-        def area(territory_id):
-            # The département the row counts in, as the issue pages' breakdown says it.
-            if territory_id not in areas:
-                return ""  # outside the region
-            found = areas[territory_id]
-            return found.name if found else str(scope.own_level_label)
-
-        def order(row):
-            # The issues and measures in their order everywhere: their position.
-            issue, measure = issues[row["issue_id"]], measures[row["measure_id"]]
-            return (
-                (issue.position, issue.pk),
-                (measure.position, measure.pk),
-                territories[row["territory_id"]],
-                row["year"],
-                not row["is_public"],
-                units.index(row["unit"]),
+    def ordered(self, queryset):
+        """The grouped totals with the names the columns show, in the order of the issue
+        pages: issues then measures by position, territories by name (as Python sorts
+        text; the same name twice: by id, last), the year, public before not, the units
+        in their order. Names, ranks and `area` are CASEs over the grouping's ids built
+        from the measures and territories read now (small tables: two queries), so the
+        database groups by ids alone and sorts the grouped rows, not the commitments."""
+        measures = list(Measure.objects.select_related("issue").order_by("pk"))
+        measures.sort(key=lambda m: (m.issue.position, m.issue.pk, m.position, m.pk))
+        tree = list(Territory.objects.order_by("pk"))
+        by_name = {name: rank for rank, name in enumerate(sorted({t.name for t in tree}))}
+        return (
+            self.values(queryset)
+            # alias(), not annotate(): a later aggregate annotation (the line the database
+            # writes) would otherwise have Django group by each CASE, row by row.
+            .alias(
+                issue_name=_Mapping("issue_id", {m.issue.pk: m.issue.name for m in measures}),
+                measure_name=_Mapping("measure_id", {m.pk: m.name for m in measures}),
+                territory_name=_Mapping("territory_id", {t.pk: t.name for t in tree}),
+                area=_area(tree),
             )
+            .order_by(
+                _Mapping("measure_id", {m.pk: rank for rank, m in enumerate(measures)}),
+                _Mapping("territory_id", {t.pk: by_name[t.name] for t in tree}),
+                "year",
+                F("is_public").desc(),
+                _Mapping("unit", {code: rank for rank, (code, _label) in enumerate(UNITS)}),
+                "territory_id",
+            )
+        )
 
-        for row in sorted(totals, key=order):
+    NAMES = ("issue_name", "measure_name", "territory_name", "area")
+
+    def records(self, queryset):
+        # The aliases, selected.
+        rows = self.ordered(queryset).annotate(**{name: F(name) for name in self.NAMES})
+        for row in rows.iterator(chunk_size=CHUNK):
+            # SQLite sums floats: back to cents, as PostgreSQL gives them.
             yield row | {
-                "issue": issues[row["issue_id"]].name,
-                "measure": measures[row["measure_id"]].name,
-                "territory": territories[row["territory_id"]],
-                "area": area(row["territory_id"]),
+                "planned": as_amount(row["planned"]),
+                "delivered": as_amount(row["delivered"]),
             }
+
+
+class _Mapping(Expression):
+    """`mapping[key]` in SQL (`default` for a key it misses): `CASE key WHEN … THEN …`
+    over a grouped key's values, e.g. the ids of a small table read at query time.
+    Grouped by the key alone: in a grouped query the database computes it once per
+    group, after grouping. (Written as a simple CASE rather than Case(When(…)): no
+    lookup to resolve per value, and the key written once.)"""
+
+    def __init__(self, key, mapping, default=None):
+        kinds = {type(value) for value in mapping.values()}
+        super().__init__(output_field=IntegerField() if kinds == {int} else TextField())
+        self.key, self.mapping, self.default = F(key), dict(mapping), default
+
+    def get_source_expressions(self):
+        return [self.key]
+
+    def set_source_expressions(self, expressions):
+        (self.key,) = expressions
+
+    def get_group_by_cols(self):
+        return self.key.get_group_by_cols()
+
+    def as_sql(self, compiler, connection):
+        if not self.mapping:
+            return "%s", [self.default]
+        sql, params = compiler.compile(self.key)
+        cases = " ".join("WHEN %s THEN %s" for _ in self.mapping)
+        params = [*params, *(item for pair in self.mapping.items() for item in pair)]
+        return f"CASE {sql} {cases} ELSE %s END", [*params, self.default]
+
+
+def _area(tree):
+    """The `echelon` of a commitment's territory, as the issue pages' breakdown says it:
+    the département it counts in, the region's own level, or nothing outside the region."""
+    scope = whole_scope(tree)
+    areas = {
+        pk: area.name if area is not None else str(scope.own_level_label)
+        for pk, area in areas_under(scope, tree).items()
+    }
+    return _Mapping("territory_id", areas, default="")
 
 
 class CompletenessExporter(Exporter):

@@ -36,12 +36,12 @@ def csv_response(request, exporter, queryset, dialect, filters=None):
     except Busy:
         return busy_response(request)
     try:
-        chunks = exporter.csv_chunks(queryset, dialect)
+        chunks = exporter.csv_bytes(queryset, dialect)
     except BaseException:
         release()
         raise
     response = StreamingHttpResponse(
-        ReleasedWhenDone((chunk.encode("utf-8") for chunk in chunks), release),
+        ReleasedWhenDone(chunks, release),
         content_type=CONTENT_TYPES["csv"],
     )
     response["Content-Disposition"] = (

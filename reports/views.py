@@ -126,7 +126,7 @@ def download(request, name, extension):
     dialect = request.GET.get("dialect", "excel") if extension == "csv" else ""
     if extension == "csv" and dialect not in DIALECTS:
         return _bad_request(f"dialecte « {dialect} » inconnu : excel ou csv.")
-    rows = exporter.count(filters)
+    rows = _rows(exporter, extension, filters)
     if not needs_background(extension, rows):
         if request.method == "POST":  # nothing to prepare: the file comes at once
             return redirect(request.get_full_path())
@@ -149,6 +149,16 @@ def download(request, name, extension):
         response["Retry-After"] = str(BUILD_RETRY_AFTER)
         return response
     return redirect(f"{reverse('reports:index')}?{urlencode(params)}".rstrip("?"))
+
+
+def _rows(exporter, extension, filters):
+    """The rows that decide whether the file is built in the background: the exporter's
+    cheaper bound where it is under the threshold (the count cannot be above it), or
+    else the count, which the offer shows and the build records."""
+    bound = exporter.rows_at_most(filters)
+    if bound is not None and not needs_background(extension, bound):
+        return bound
+    return exporter.count(filters)
 
 
 def _breadcrumb(current):

@@ -8,7 +8,9 @@ import re
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -279,6 +281,25 @@ def test_a_contact_gets_403_and_an_anonymous_visitor_the_login_page_when_prepari
     assert client.post("/rapports/realisations.csv").status_code == 403
     assert client.get("/rapports/realisations.csv").status_code == 403
     assert not ReportBuild.objects.exists()
+
+
+def test_the_synthese_is_sent_at_once_without_grouping_twice_and_offered_with_its_rows(
+    manager_client, settings
+):
+    first = CommitmentFactory(year=2020)
+    for year in (2020, 2021, 2021):  # four commitments, two rows of totals
+        CommitmentFactory(actor=first.actor, measure=first.measure, year=year)
+    address = "/rapports/synthese.csv?dialect=csv"
+    settings.REPORT_BACKGROUND_ROWS_CSV = 4  # no more rows than commitments: at once
+    with CaptureQueriesContext(connection) as queries:
+        response = manager_client.get(address)
+        assert response.streaming and len(b"".join(response.streaming_content).splitlines()) == 3
+    assert ["GROUP BY" in query["sql"] for query in queries].count(True) == 1  # the file's
+    settings.REPORT_BACKGROUND_ROWS_CSV = 2  # four commitments, but two rows: at once
+    assert manager_client.get(address).streaming
+    settings.REPORT_BACKGROUND_ROWS_CSV = 1
+    page = text_of(manager_client.get(address))
+    assert "Ce rapport compte 2 lignes avec ces filtres : au-delà de 1 lignes en CSV" in page
 
 
 # Session, user, the two permission reads, the user's territory, the report's count,

@@ -1,6 +1,5 @@
-"""On PostgreSQL the database writes engagements.csv, realisations.csv and acteurs.csv
-itself (reports/export_sql.py): the very same text as the Python writer, on awkward data
-and on generated data."""
+"""On PostgreSQL the database writes every report's CSV itself (reports/export_sql.py):
+the very same text as the Python writer, on awkward data and on generated data."""
 
 import csv
 import datetime
@@ -16,9 +15,21 @@ from hypothesis import strategies as st
 
 from actors.scopes import EVERYTHING
 from commitments.models import Commitment, Delivery
+from reports import export_sql
 from reports.export_writers import DIALECTS, csv_chunks
-from reports.exports import EXPORTERS, Rate, ReportFilters
-from tests.factories import ActorFactory, CommitmentFactory, DeliveryFactory, UserFactory
+from reports.exports import EXPORTERS, PUBLIC, UNITS, Rate, ReportFilters
+from strategy.models import Issue, Measure, Territory, areas_under, whole_scope
+from strategy.units import Unit
+from tests.factories import (
+    ActorFactory,
+    CommitmentFactory,
+    DeliveryFactory,
+    IssueFactory,
+    MeasureFactory,
+    TerritoryFactory,
+    UserFactory,
+    region,
+)
 from tests.helpers import database_away, postgresql_only
 
 ENGAGEMENTS = EXPORTERS["engagements"]
@@ -64,10 +75,17 @@ def python_csv(queryset, dialect, exporter=ENGAGEMENTS):
     return "".join(csv_chunks(exporter.headers, rows, dialect, kinds=exporter.kinds))
 
 
+# What a report reads before its COPY: synthese, the measures and the territories that
+# its names, order and areas are made of.
+READS = {"synthese": 2}
+
+
 def database_csv(queryset, dialect, exporter=ENGAGEMENTS):
     with CaptureQueriesContext(connection) as queries:
         text = "".join(exporter.csv_chunks(queryset, dialect))
-    assert [q["sql"][:6] for q in queries] == ["COPY ("]  # one statement, COPY
+    statements = [q["sql"][:6] for q in queries]
+    # One COPY for the lines, after the small tables' reads.
+    assert statements == ["SELECT"] * READS.get(exporter.name, 0) + ["COPY ("]
     return text
 
 
@@ -167,16 +185,14 @@ def test_rates_round_half_up_on_every_database():
 
 
 @pytest.mark.django_db
-def test_synthese_and_sqlite_keep_the_python_writer(awkward):
-    summary = EXPORTERS["synthese"]  # sorted and completed in Python (positions, areas)
-    for exporter in (summary, DELIVERIES) if connection.vendor == "sqlite" else (summary,):
+def test_every_report_is_written_by_the_database_from_its_columns_and_sqlite_by_python(awkward):
+    for exporter in EXPORTERS.values():  # one definition, both writers
+        assert exporter.sql_lines
+        assert all(column.sql_cell(dialect) for column in exporter.columns for dialect in DIALECTS)
         with CaptureQueriesContext(connection) as queries:
             "".join(exporter.csv_chunks(exporter.queryset(ReportFilters()), "csv"))
-        assert not any(q["sql"].startswith("COPY") for q in queries)
-    assert ENGAGEMENTS.sql_lines and DELIVERIES.sql_lines and ACTORS.sql_lines
-    assert not summary.sql_lines
-    for exporter in (ENGAGEMENTS, DELIVERIES, ACTORS):  # one definition, both writers
-        assert all(column.sql_cell(dialect) for column in exporter.columns for dialect in DIALECTS)
+        copied = any(q["sql"].startswith("COPY") for q in queries)
+        assert copied == (connection.vendor == "postgresql"), exporter.name
 
 
 def test_an_unknown_dialect_is_refused():
@@ -288,3 +304,166 @@ def test_an_admin_selection_is_written_by_the_database_as_python_does(awkward_de
     assert written == python_csv(selection, "excel", exporter)
     if exporter is ACTORS:  # the header and the actors (comments may hold CRLF)
         assert written.count("\r\n") == 1 + selected.count() > 2
+
+
+SUMMARY = EXPORTERS["synthese"]
+
+
+@pytest.fixture
+def awkward_summary(db):
+    """Names that need quoting, defusing or escaping; ties everywhere the order has one:
+    issues and measures of equal positions, two territories of one name (in two
+    départements), a territory outside the region, the region's own level."""
+    top = region()
+    nord = TerritoryFactory(name="Nord ; « 59 »", parent=top)
+    aisne = TerritoryFactory(name="=Aisne", parent=top)
+    epci = Territory.Level.EPCI
+    twins = [
+        TerritoryFactory(level=epci, name='Communauté "des deux"\nrives', parent=parent)
+        for parent in (aisne, nord)
+    ]
+    outside = TerritoryFactory(name="Zoé, hors région", parent=None)
+    territories = [top, nord, aisne, *twins, outside]
+    issues = [
+        IssueFactory(name='Enjeu "cité" ; nord', position=1),
+        IssueFactory(name="=SOMME(A1:A9)", position=1),  # same position: by id
+        IssueFactory(name="Éducation\nsur deux lignes", position=0),
+    ]
+    measures = [
+        MeasureFactory(issue=issues[0], name="+33 places", position=2, unit=Unit.PLACES),
+        MeasureFactory(issue=issues[0], name="anti\\slash ; €", position=1, unit=Unit.EUROS),
+        MeasureFactory(issue=issues[1], name="@mesure", position=0, unit=Unit.PERSONS),
+        MeasureFactory(issue=issues[1], name="-moins", position=0, unit=Unit.PROJECTS),
+        MeasureFactory(issue=issues[2], name="'apostrophe", position=5, unit=Unit.HOUSEHOLDS),
+    ]
+    actor = ActorFactory(name="Acteur", territory=top)
+    statuses = [status for status, _ in Commitment.Status.choices]
+    index = 0
+    for measure in measures:
+        for territory in territories:
+            for year in (2020, 2021):
+                # The first twin only in 2021, the second only in 2020: by name, then
+                # year, the second comes first (by name, then id, it would not).
+                if territory in twins and year != 2021 - twins.index(territory):
+                    continue
+                planned, delivered = AMOUNTS[index % len(AMOUNTS)]
+                twin = territory in twins  # always counted, in every filter's rows
+                CommitmentFactory(
+                    actor=actor,
+                    measure=measure,
+                    territory=territory,
+                    year=year,
+                    is_public=twin or index % 3 != 0,
+                    status=statuses[0 if twin else index % len(statuses)],
+                    planned_amount=planned,
+                    delivered_amount=delivered,
+                )
+                index += 1
+
+
+def summary_as_it_was(queryset):
+    """The synthese's rows as records() made them before the database wrote them: the
+    totals, their names and areas added, sorted in Python."""
+    issues = {issue.pk: issue for issue in Issue.objects.all()}
+    measures = {measure.pk: measure for measure in Measure.objects.all()}
+    tree = list(Territory.objects.all())
+    names = {territory.pk: territory.name for territory in tree}
+    scope = whole_scope(tree)
+    areas = areas_under(scope, tree)
+    units = [unit for unit, _label in UNITS]
+
+    def area(territory_id):
+        if territory_id not in areas:
+            return ""
+        found = areas[territory_id]
+        return found.name if found else str(scope.own_level_label)
+
+    def order(row):
+        issue, measure = issues[row["issue_id"]], measures[row["measure_id"]]
+        return (
+            (issue.position, issue.pk),
+            (measure.position, measure.pk),
+            names[row["territory_id"]],
+            row["year"],
+            not row["is_public"],
+            units.index(row["unit"]),
+        )
+
+    return [
+        (
+            issues[row["issue_id"]].name,
+            measures[row["measure_id"]].name,
+            names[row["territory_id"]],
+            area(row["territory_id"]),
+            row["year"],
+            row["is_public"],
+            row["unit"],
+            row["count"],
+            row["planned"],
+            row["delivered"],
+        )
+        for row in sorted(queryset.totals(*SUMMARY.GROUPS), key=order)
+    ]
+
+
+def summary_rows(queryset):
+    keys = ("issue_name", "measure_name", "territory_name", "area", "year", "is_public")
+    keys += ("unit", "count", "planned", "delivered")
+    return [tuple(record[key] for key in keys) for record in SUMMARY.records(queryset)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("filters", [ReportFilters(), ReportFilters(visibility=PUBLIC)])
+def test_synthese_rows_come_in_the_order_and_with_the_names_they_had(awkward_summary, filters):
+    queryset = SUMMARY.queryset(filters)
+    rows = summary_rows(queryset)
+    assert rows == summary_as_it_was(queryset)
+    assert len(rows) > 20
+    twins = [(row[3], row[4]) for row in rows if row[2].startswith("Communauté")]
+    assert twins[:2] == [("Nord ; « 59 »", 2020), ("=Aisne", 2021)]  # the second twin first
+    assert {row[3] for row in rows} >= {"", "Échelon régional", "=Aisne", "Nord ; « 59 »"}
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_the_database_writes_the_synthese_as_python_does(awkward_summary, dialect):
+    for filters in (ReportFilters(), ReportFilters(year=2021, visibility=PUBLIC)):
+        queryset = SUMMARY.queryset(filters)
+        written = database_csv(queryset, dialect, SUMMARY)
+        assert written == python_csv(queryset, dialect, SUMMARY)
+    queryset = SUMMARY.queryset(ReportFilters())
+    written = database_csv(queryset, dialect, SUMMARY)
+    assert written.count("\n") > 40
+    assert "'=SOMME(A1:A9)" in written and "'=Aisne" in written  # defused
+    assert 'Communauté ""des deux""\nrives' in written  # quoted, quotes doubled
+    # The open data's file: some columns only.
+    subset = SUMMARY.only(["territoire", "echelon", "prevu"], counts="", selection="")
+    assert database_csv(queryset, dialect, subset) == python_csv(queryset, dialect, subset)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_synthese_of_nothing_is_its_header(awkward_summary):
+    queryset = SUMMARY.queryset(ReportFilters(year=1999))
+    assert database_csv(queryset, "csv", SUMMARY) == python_csv(queryset, "csv", SUMMARY)
+    assert database_csv(queryset, "csv", SUMMARY).count("\n") == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("exporter", EXPORTERS.values(), ids=lambda e: e.name)
+def test_a_download_sends_the_texts_bytes_as_they_come(
+    awkward_deliveries, awkward_summary, exporter, monkeypatch
+):
+    """csv_bytes() (downloads, builds, open data) is csv_chunks() encoded; on PostgreSQL
+    it is COPY's bytes never decoded, each chunk whole characters even where a block
+    read from COPY's file ends inside one."""
+    monkeypatch.setattr(export_sql, "BLOCK", 5)
+    queryset = exporter.queryset(ReportFilters())
+    for dialect in DIALECTS:
+        chunks = list(exporter.csv_bytes(queryset, dialect))
+        assert {type(chunk) for chunk in chunks} == {bytes}
+        assert [chunk.decode("utf-8") for chunk in chunks] == list(
+            exporter.csv_chunks(queryset, dialect)
+        )
+        assert b"".join(chunks) == python_csv(queryset, dialect, exporter).encode("utf-8")

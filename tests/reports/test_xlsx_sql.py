@@ -27,7 +27,7 @@ postgresql_only = postgresql_only("the database writes the XLSX rows on PostgreS
 ENGAGEMENTS, DELIVERIES, ACTORS = (
     EXPORTERS[name] for name in ("engagements", "realisations", "acteurs")
 )
-BY_THE_DATABASE = [exporter for exporter in EXPORTERS.values() if exporter.sql_lines]
+BY_THE_DATABASE = [exporter for exporter in EXPORTERS.values() if exporter.sql_xlsx]
 
 
 def sheet(workbook_file):
@@ -168,6 +168,23 @@ def test_a_database_outage_fails_before_the_workbook_is_written():
         ENGAGEMENTS.xlsx(queryset)
     workbook = load_workbook(io.BytesIO(ENGAGEMENTS.xlsx(queryset).read()), read_only=True)
     assert next(workbook.worksheets[0].values)[0] == "id"
+
+
+@pytest.mark.django_db
+def test_grouped_rows_keep_the_python_writer(awkward_deliveries):  # noqa: F811
+    summary = EXPORTERS["synthese"]
+    assert summary.sql_lines and not summary.sql_xlsx
+    assert {exporter.name for exporter in BY_THE_DATABASE} == {
+        "engagements",
+        "realisations",
+        "acteurs",
+    }
+    queryset = summary.queryset(ReportFilters())
+    with CaptureQueriesContext(connection) as queries:
+        written = sheet(summary.xlsx(queryset))
+    assert not any(query["sql"].startswith("COPY") for query in queries)
+    assert written == python_sheet(summary, queryset)
+    assert written.count(b"<row ") > 2
 
 
 @pytest.mark.django_db
