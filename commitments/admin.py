@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django_tasks_db.models import DBTaskResult
 
-from actors.scopes import territory_filter
+from actors.scopes import scope_of, territory_filter
 from commitments.admin_evidence import EvidenceLinksMixin
 from commitments.admin_review import ReturnForm, ReviewMixin
 from commitments.admin_totals import (
@@ -614,6 +614,14 @@ class DeliveryAdmin(EvidenceLinksMixin, ReviewMixin, ReadOnlyHistoryAdmin):
 
     def in_scope(self, queryset, scope):
         return queryset.in_scope(scope)
+
+    def related_only_rows(self, request):
+        """The issue and measure filters list those of the commitments in the user's
+        scope (RelatedOnlyExistsFilter), which the listed deliveries' commitments are:
+        120 000 commitments walked at the demo's largest scale rather than 600 000
+        deliveries (190 ms a filter). A measure whose commitments have no delivery yet
+        is listed too: choosing it lists nothing."""
+        return "commitment", Commitment.objects.in_scope(scope_of(request.user))
 
     def history_in_scope(self, record, scope):
         return Commitment.objects.in_scope(scope).filter(pk=record.commitment_id).exists()

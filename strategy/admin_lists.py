@@ -114,8 +114,15 @@ class RelatedOnlyExistsFilter(admin.RelatedOnlyFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         rows = model_admin.get_queryset(request).order_by()
-        model = model_admin.model
-        for part in self.field_path.split("__"):
+        model, path = model_admin.model, self.field_path
+        narrower = getattr(model_admin, "related_only_rows", None)
+        if narrower is not None:
+            # The ModelAdmin names a smaller table the path goes through, with the rows
+            # of it that its listed rows may point to (see DeliveryAdmin).
+            prefix, source = narrower(request)
+            if path.startswith(f"{prefix}__"):
+                rows, model, path = source.order_by(), source.model, path[len(prefix) + 2 :]
+        for part in path.split("__"):
             model = model._meta.get_field(part).related_model
             rows = model._default_manager.filter(
                 Exists(rows.filter(**{part: OuterRef("pk")}))

@@ -8,11 +8,19 @@ from django.db.models import Q
 from django.urls import reverse
 
 from actors.models import Actor
+from actors.roles import AGENTS
 from commitments import admin_totals
 from commitments.models import Commitment, Delivery
 from strategy.admin_lists import ESTIMATE_FROM_ROWS
 from strategy.units import format_number
-from tests.factories import ActorFactory, CommitmentFactory, DeliveryFactory, UserFactory
+from tests.factories import (
+    ActorFactory,
+    CommitmentFactory,
+    DeliveryFactory,
+    TerritoryFactory,
+    UserFactory,
+    staff_member,
+)
 from tests.helpers import count_queries, postgresql_only, text_of
 
 pytestmark = pytest.mark.django_db
@@ -123,16 +131,34 @@ def test_delivery_totals_beyond_the_bound_are_not_summed(staff_client, rows, mon
     assert Commitment.objects.count() == 3
 
 
-def test_the_issue_and_measure_filters_offer_only_those_of_listed_rows(staff_client, rows):
-    listed_measure = rows["deliveries"][0].commitment.measure
-    idle = CommitmentFactory().measure  # a commitment without deliveries
-    response = staff_client.get(DELIVERIES)
-    choices = {
+def filter_choices(response):
+    return {
         spec.title: {str(pk) for pk, _name in spec.lookup_choices}
         for spec in response.context["cl"].filter_specs
         if hasattr(spec, "lookup_choices") and spec.title in ("enjeu", "mesure")
     }
-    assert str(listed_measure.pk) in choices["mesure"]
-    assert str(idle.pk) not in choices["mesure"]
+
+
+def test_the_delivery_filters_offer_the_measures_of_the_commitments_in_scope(client, roles):
+    """Walked over the commitments in the agent's scope, not the deliveries (four times
+    as many): a measure of the scope is offered even before its first delivery; one
+    of another territory's commitments is not."""
+    nord, somme = TerritoryFactory(name="Nord"), TerritoryFactory(name="Somme")
+    listed_measure = DeliveryFactory(
+        commitment=CommitmentFactory(territory=nord)
+    ).commitment.measure
+    idle = CommitmentFactory(territory=nord).measure  # in scope, no delivery yet
+    elsewhere = DeliveryFactory(commitment=CommitmentFactory(territory=somme)).commitment.measure
+    client.force_login(staff_member("agent.nord", AGENTS, territory=nord))
+    choices = filter_choices(client.get(DELIVERIES))
+    assert {str(listed_measure.pk), str(idle.pk)} <= choices["mesure"]
+    assert str(elsewhere.pk) not in choices["mesure"]
     assert str(listed_measure.issue.pk) in choices["enjeu"]
-    assert str(idle.issue.pk) not in choices["enjeu"]
+    assert str(elsewhere.issue.pk) not in choices["enjeu"]
+
+
+def test_the_commitment_filters_offer_only_the_measures_of_listed_rows(staff_client, rows):
+    listed_measure = rows["commitments"][0].measure
+    choices = filter_choices(staff_client.get(COMMITMENTS))
+    assert str(listed_measure.pk) in choices["mesure"]
+    assert len(choices["mesure"]) == len({c.measure_id for c in rows["commitments"]})
