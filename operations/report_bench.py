@@ -63,12 +63,18 @@ def formats(name):
 def missed_reason(exporter, kind):
     """Why a download is slower than its target, from how it is written."""
     if kind == "xlsx":
-        if exporter.sql_lines:
+        if exporter.sql_xlsx:
             return (
                 "lignes XML écrites par PostgreSQL (reports/xlsx_sql.py) : le reste est "
                 "la compression du zip"
             )
         return "cellules écrites en Python (reports/xlsx_stream.py, un modèle par colonne)"
+    if exporter.sql_lines and not exporter.sql_xlsx:  # grouped rows (synthese)
+        return (
+            "peu de lignes, groupées par PostgreSQL : la requête qui y ajoute noms et ordre "
+            "trie sur disque au work_mem par défaut (4 Mo), plus lente que le regroupement "
+            "seul ; le téléchargement compte aussi ses engagements d'abord"
+        )
     if exporter.sql_lines:
         return (
             "lignes écrites par PostgreSQL, qui met en forme chaque cellule (plus long que "

@@ -75,3 +75,13 @@ def test_the_peak_resident_memory_can_be_reset():
     assert peak_mb(pid) >= resident_mb(pid) + 32
     reset_peak(pid)
     assert peak_mb(pid) < resident_mb(pid) + 32
+
+
+def test_each_missed_reason_says_who_writes_the_rows():
+    from operations.report_bench import missed_reason
+    from reports.exports import EXPORTERS
+
+    assert "groupées par PostgreSQL" in missed_reason(EXPORTERS["synthese"], "csv")
+    assert "xlsx_stream" in missed_reason(EXPORTERS["synthese"], "xlsx")
+    assert "xlsx_sql" in missed_reason(EXPORTERS["engagements"], "xlsx")
+    assert "met en forme chaque cellule" in missed_reason(EXPORTERS["acteurs"], "csv")
