@@ -188,18 +188,22 @@ class CommitmentQuerySet(models.QuerySet):
                 totals.append(_with_rate(row))
         return totals, listed
 
-    def grouped_totals(self, *by: str):
+    def grouped_totals(self, *by: str, by_unit=True):
         """totals()' query, before the amounts are rounded and the rates computed: the
-        rows the database sums (benchmarks copy them as they are)."""
+        rows the database sums (benchmarks copy them as they are). by_unit=False, for a
+        grouping by measure that reads the unit from the measure itself: no join to the
+        measures, and the same rows."""
         return self.counted()._grouped(
             by,
+            by_unit=by_unit,
             planned=Sum("planned_amount", default=Decimal(0)),
             delivered=Sum("delivered_amount", default=Decimal(0)),
             count=Count("pk"),
         )
 
-    def _grouped(self, by, **aggregates):
-        """These commitments' `aggregates` grouped by `by` (keys of GROUPINGS) and unit."""
+    def _grouped(self, by, by_unit=True, **aggregates):
+        """These commitments' `aggregates` grouped by `by` (keys of GROUPINGS) and unit
+        (unless by_unit is false)."""
         unknown = set(by) - GROUPINGS.keys()
         if unknown:
             raise ValueError(f"Unknown grouping: {', '.join(sorted(unknown))}")
@@ -211,11 +215,12 @@ class CommitmentQuerySet(models.QuerySet):
             for alias, path in zip(aliases, paths, strict=True)
             if alias != path
         }
+        unit = {"unit": models.F("measure__unit")} if by_unit else {}
         return (
             self.order_by()
-            .values(*plain, **renamed, unit=models.F("measure__unit"))
+            .values(*plain, **renamed, **unit)
             .annotate(**aggregates)
-            .order_by(*aliases, "unit")
+            .order_by(*aliases, *unit)
         )
 
     def totals_by_area(self, *, scope=None, territories=None) -> list[dict]:

@@ -721,11 +721,15 @@ class SummaryExporter(Exporter):
         tree = list(Territory.objects.order_by("pk"))
         by_name = {name: rank for rank, name in enumerate(sorted({t.name for t in tree}))}
         return (
-            self.values(queryset)
+            # Grouped by measure, territory, year and visibility alone: the issue and the
+            # unit are the measure's (CASEs below), so the commitments are not joined to
+            # the measures and the sort groups narrower rows (half the time at scale 400).
+            queryset.grouped_totals("measure", "territory", "year", "public", by_unit=False)
             # alias(), not annotate(): a later aggregate annotation (the line the database
             # writes) would otherwise have Django group by each CASE, row by row.
             .alias(
-                issue_name=_Mapping("issue_id", {m.issue.pk: m.issue.name for m in measures}),
+                unit=_Mapping("measure_id", {m.pk: m.unit for m in measures}),
+                issue_name=_Mapping("measure_id", {m.pk: m.issue.name for m in measures}),
                 measure_name=_Mapping("measure_id", {m.pk: m.name for m in measures}),
                 territory_name=_Mapping("territory_id", {t.pk: t.name for t in tree}),
                 area=_area(tree),
@@ -740,7 +744,7 @@ class SummaryExporter(Exporter):
             )
         )
 
-    NAMES = ("issue_name", "measure_name", "territory_name", "area")
+    NAMES = ("issue_name", "measure_name", "territory_name", "area", "unit")
 
     def records(self, queryset):
         # The aliases, selected.
