@@ -5,12 +5,12 @@ streamed by reports/xlsx_stream.py (openpyxl reads the imported ones)."""
 import csv
 import datetime
 import json
+import re
 import tempfile
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.utils import timezone
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from reports import xlsx_stream
 from reports.xlsx_stream import (
@@ -420,10 +420,21 @@ def _width(header, kind):
     return max(WIDTHS.get(kind, WIDTHS[TEXT]), len(str(header)) + 2)
 
 
+# What XML 1.0, so an XLSX, cannot hold of a text PostgreSQL can: the control characters
+# but tab, LF and CR, and the non-characters U+FFFE and U+FFFF (one of them in a cell made
+# the whole sheet unreadable: LibreOffice cut it there).
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# An Excel cell holds 32 767 characters: a longer text is cut, leaving room for the
+# apostrophe that defuses a formula.
+CELL_CHARACTERS = 32_766
+
+
 def xlsx_text(value):
     """Text an XLSX cell can hold: a vertical tab or form feed (which Word puts in a
-    pasted text) becomes a line break, other control characters are dropped."""
-    return ILLEGAL_CHARACTERS_RE.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "", value)
+    pasted text) becomes a line break, the other characters XML cannot hold are dropped,
+    and the text is cut to CELL_CHARACTERS (xlsx_sql does the same in SQL)."""
+    cleaned = NOT_IN_XML.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "", value)
+    return cleaned[:CELL_CHARACTERS]
 
 
 def _json_value(value):

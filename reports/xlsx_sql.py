@@ -33,6 +33,7 @@ from django.utils import timezone
 from reports import xlsx_stream
 from reports.export_sql import BLOCK, _copy, _literal, _unescape, starts_a_formula
 from reports.export_writers import (
+    CELL_CHARACTERS,
     EXCEL_EPOCH_DAY,
     UNIX_EPOCH_SERIAL,
     defuse,
@@ -43,10 +44,12 @@ from strategy.units import Unit
 
 ROW = "\x01"
 # The characters export_writers.xlsx_text changes: vertical tab and form feed become a
-# line break, the other control characters (but tab, LF and CR) are dropped.
+# line break, the other control characters (but tab, LF and CR), U+FFFE and U+FFFF are
+# dropped (export_writers.NOT_IN_XML).
 _TO_LINE_BREAK = "\x0b\x0c"
 _DROPPED = "".join(chr(code) for code in range(1, 32) if chr(code) not in "\t\n\r\x0b\x0c")
-_NEEDS_CLEANING = "[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f]"
+_DROPPED += "\ufffe\uffff"
+_NEEDS_CLEANING = "[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]"
 WHOLE_UNITS = tuple(code for code, _label in Unit.choices if Unit(code).is_whole)
 
 
@@ -104,7 +107,13 @@ def text_cell(expression, letter):
     (xlsx_stream.text_cell)."""
 
     def write(names):
-        (text,) = names
+        (name,) = names
+        # Cut as xlsx_text cuts (octet_length is read in constant time; only a text of
+        # that many bytes may have that many characters).
+        text = (
+            f"(CASE WHEN octet_length({name}) > {CELL_CHARACTERS} "
+            f"THEN left({name}, {CELL_CHARACTERS}) ELSE {name} END)"
+        )
         # Defusing prefixes an apostrophe: the text's end is unchanged, and a text that
         # starts with a tab is defused, so only a space or a line break starts it.
         keeps_spaces = f"ascii({text}) IN (32, 10) OR right({text}, 1) IN (' ', E'\\n', E'\\t')"

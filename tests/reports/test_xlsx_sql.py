@@ -196,3 +196,22 @@ def test_sqlite_keeps_the_python_writer(awkward_deliveries):  # noqa: F811
         written = sheet(DELIVERIES.xlsx(queryset))
     assert not any(query["sql"].startswith("COPY") for query in queries)
     assert written == python_sheet(DELIVERIES, queryset)
+
+
+@pytest.mark.django_db
+def test_what_xml_cannot_hold_is_dropped_and_a_long_text_cut_by_both_writers():
+    """U+FFFE or U+FFFF in one comment made the whole sheet unreadable (openpyxl refused
+    it, LibreOffice cut the sheet there); Excel's cells hold 32 767 characters."""
+    commitment = CommitmentFactory(title="\ufffe=non\uffff-caractères")
+    DeliveryFactory(commitment=commitment, comment="=" + "é" * 40_000)
+    DeliveryFactory(commitment=commitment, comment="x" * 32_766 + " ")  # cut to its x's
+    queryset = DELIVERIES.queryset(ReportFilters())
+    written = python_sheet(DELIVERIES, queryset)
+    if connection.vendor == "postgresql":
+        assert database_sheet(DELIVERIES, queryset) == written
+    rows = list(load_workbook(DELIVERIES.xlsx(queryset)).worksheets[0].values)
+    header = rows[0]
+    titles = {row[header.index("intitule_engagement")] for row in rows[1:]}
+    assert titles == {"'=non-caractères"}
+    comments = sorted(row[header.index("commentaire")] for row in rows[1:])
+    assert comments == ["'=" + "é" * 32_765, "x" * 32_766]
