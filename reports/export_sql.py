@@ -44,21 +44,28 @@ def _literal(text):
 _CONTROL = re.compile("[\x01-\x1f]")
 
 
-class _Cell(Expression):
-    """A cell's text, never NULL, from `template(dialect)` where {x} is the value as text."""
+class OverOne(Expression):
+    """A text computed in SQL from one source expression (`self.expression`)."""
 
     output_field = TextField()
 
-    def __init__(self, expression, dialect):
+    def __init__(self, expression):
         super().__init__()
         self.expression = expression
-        self.dialect = dialect
 
     def get_source_expressions(self):
         return [self.expression]
 
     def set_source_expressions(self, expressions):
         (self.expression,) = expressions
+
+
+class _Cell(OverOne):
+    """A cell's text, never NULL, from `template(dialect)` where {x} is the value as text."""
+
+    def __init__(self, expression, dialect):
+        super().__init__(expression)
+        self.dialect = dialect
 
     def get_group_by_cols(self):
         # In a grouped query (synthese) group by what the cell is written from, not by

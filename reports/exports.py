@@ -152,11 +152,8 @@ class Column:
             return WrittenCell(Case(*cells, default=Value(""), output_field=TextField()), dialect)
         if isinstance(self.source, YesNo):  # two constant words: written once, here
             return WrittenCell(self.source.expression(dialect), dialect)
-        if isinstance(self.source, str):
-            value = F(self.source)
-        elif hasattr(self.source, "expression"):
-            value = self.source.expression()
-        else:
+        value = self.sql_value()
+        if value is None:
             return None
         if self.kind == TEXT:
             return TextCell(value, dialect)
@@ -168,16 +165,22 @@ class Column:
             return DateCell(value, dialect)
         return None
 
+    def sql_value(self):
+        """The column's value as an SQL expression, or None where only Python computes it
+        (a function of the record)."""
+        if isinstance(self.source, str):
+            return F(self.source)
+        if hasattr(self.source, "expression"):
+            return self.source.expression()
+        return None
+
     def xlsx_sql_cell(self, letter):
         """The cell as the database writes it in the XLSX (xlsx_sql), in column
         `letter`, or None if only Python can."""
         if self.choices:
             return xlsx_sql.label_cell(F(self.source), self.choices, letter)
-        if isinstance(self.source, str):
-            value = F(self.source)
-        elif hasattr(self.source, "expression"):
-            value = self.source.expression()
-        else:
+        value = self.sql_value()
+        if value is None:
             return None
         if self.kind == TEXT:
             return xlsx_sql.text_cell(value, letter)

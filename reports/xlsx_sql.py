@@ -23,15 +23,20 @@ from dataclasses import dataclass
 
 from django.db.models import (
     DateTimeField,
-    Expression,
-    TextField,
     Window,
 )
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from reports import xlsx_stream
-from reports.export_sql import BLOCK, _copy, _literal, _unescape, starts_a_formula
+from reports.export_sql import (
+    BLOCK,
+    OverOne,
+    _copy,
+    _literal,
+    _unescape,
+    starts_a_formula,
+)
 from reports.export_writers import (
     CELL_CHARACTERS,
     EXCEL_EPOCH_DAY,
@@ -53,20 +58,8 @@ _NEEDS_CLEANING = "[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]"
 WHOLE_UNITS = tuple(code for code, _label in Unit.choices if Unit(code).is_whole)
 
 
-class CleanText(Expression):
+class CleanText(OverOne):
     """A value as text, cleaned as export_writers.xlsx_text cleans it; NULL stays NULL."""
-
-    output_field = TextField()
-
-    def __init__(self, expression):
-        super().__init__()
-        self.expression = expression
-
-    def get_source_expressions(self):
-        return [self.expression]
-
-    def set_source_expressions(self, expressions):
-        (self.expression,) = expressions
 
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.expression)
@@ -181,21 +174,12 @@ def amount_cell(expression, unit, letter):
     return XlsxCell([expression, unit], write)
 
 
-class _DateCellXml(Expression):
+class _DateCellXml(OverOne):
     """A date's or a time's whole cell, or NULL: its type is known once resolved."""
 
-    output_field = TextField()
-
     def __init__(self, expression, letter):
-        super().__init__()
-        self.expression = expression
+        super().__init__(expression)
         self.letter = letter
-
-    def get_source_expressions(self):
-        return [self.expression]
-
-    def set_source_expressions(self, expressions):
-        (self.expression,) = expressions
 
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.expression)

@@ -70,6 +70,17 @@ AMOUNTS = [
 ]
 
 
+# A few texts PostgreSQL can hold: no NUL, and (UTF-8) no lone surrogate.
+TEXTS = st.lists(
+    st.text(
+        st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+        max_size=40,
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
 def python_csv(queryset, dialect, exporter=ENGAGEMENTS):
     rows = exporter.rows(queryset)
     return "".join(csv_chunks(exporter.headers, rows, dialect, kinds=exporter.kinds))
@@ -138,15 +149,7 @@ def test_filters_apply_to_the_lines_the_database_writes(awkward):
 @pytest.mark.django_db
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    texts=st.lists(
-        st.text(
-            # PostgreSQL text holds no NUL, and UTF-8 no lone surrogate.
-            st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
-            max_size=40,
-        ),
-        min_size=1,
-        max_size=4,
-    ),
+    texts=TEXTS,
     amounts=st.lists(
         st.decimals(min_value=0, max_value=Decimal("9999999999999.99"), places=2),
         min_size=2,

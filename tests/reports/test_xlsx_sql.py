@@ -21,7 +21,12 @@ from reports.export_writers import write_xlsx
 from reports.exports import EXPORTERS, ReportFilters
 from tests.factories import ActorFactory, CommitmentFactory, DeliveryFactory
 from tests.helpers import database_away, postgresql_only
-from tests.reports.test_export_sql import AWKWARD, awkward, awkward_deliveries  # noqa: F401
+from tests.reports.test_export_sql import (  # noqa: F401 - fixtures
+    AWKWARD,
+    TEXTS,
+    awkward,
+    awkward_deliveries,
+)
 
 postgresql_only = postgresql_only("the database writes the XLSX rows on PostgreSQL only")
 ENGAGEMENTS, DELIVERIES, ACTORS = (
@@ -125,14 +130,7 @@ def test_an_admin_selection_and_an_empty_one_are_written_as_python_does(
 @pytest.mark.django_db
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    texts=st.lists(
-        st.text(
-            st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
-            max_size=40,
-        ),
-        min_size=1,
-        max_size=4,
-    ),
+    texts=TEXTS,
     moments=st.lists(
         st.datetimes(
             min_value=datetime.datetime(1971, 1, 1),
